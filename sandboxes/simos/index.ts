@@ -1,0 +1,11 @@
+/**
+ * simos: the public API exercises and tests import as `simos`.
+ */
+export { Sim, type SimOptions, type RunOptions, type RunResult, type ProcessInfo } from './sim.ts';
+export { Sys, type WaitResult, PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER } from './sys.ts';
+export { SysError, SimulationError, KernelPanic, isErrno, ERRNO, type ErrnoName } from './errno.ts';
+export * from './signals.ts';
+export * from './wait-status.ts';
+export { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_CLOEXEC } from './file.ts';
+export type { ProgramMain, SignalHandler, Disposition } from './proc.ts';
+export { formatStatus, formatRecord, type TraceRecord, type SyscallRecord, type EventRecord } from './trace.ts';

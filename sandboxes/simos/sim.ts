@@ -1,0 +1,138 @@
+/**
+ * `Sim`: one simulated machine for one run, the object tests and the sandbox hold. It wires the
+ * kernel to the system call tables, runs a main program to completion under a seed, and exposes
+ * what a test inspects afterwards: processes, the trace, crashes.
+ */
+import { SimulationError } from './errno.ts';
+import { Kernel, type SyscallTable } from './kernel.ts';
+import type { Limits } from './limits.ts';
+import type { Process, ProgramMain } from './proc.ts';
+import { syscallTable } from './syscalls.ts';
+import { formatStatus, type TraceRecord } from './trace.ts';
+
+export interface SimOptions {
+  /** Seeds the scheduler and every fault choice. Same seed, same run. Default 1. */
+  seed?: number;
+  limits?: Partial<Limits>;
+  /** Where programs' console output goes (default: console.log with a `[pid N]` prefix). */
+  console?: (pid: number, stream: 'stdout' | 'stderr', text: string) => void;
+  /** Record the trace (default true; benchmarks turn it off). */
+  trace?: boolean;
+}
+
+/** A process as a test sees it after (or during) a run. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  state: 'alive' | 'stopped' | 'zombie';
+  program: string;
+  argv: string[];
+  /** Wait status, for zombies. */
+  status?: number;
+}
+
+export interface RunResult {
+  /** The main program's pid. */
+  pid: number;
+  /** Its wait status (decode with WIFEXITED / WEXITSTATUS / WTERMSIG), or null if still alive. */
+  status: number | null;
+  /** The value the main function returned, if it returned. */
+  value: unknown;
+}
+
+export interface RunOptions {
+  argv?: string[];
+  /** Name of the main program in traces (default "main"). */
+  program?: string;
+  /**
+   * 'main' (default): stop as soon as the main program exits; other processes stay as they are.
+   * 'idle': keep running until nothing can run any more (every process exited or blocked forever).
+   */
+  until?: 'main' | 'idle';
+}
+
+export class Sim {
+  readonly kernel: Kernel;
+  readonly seed: number;
+
+  constructor(opts: SimOptions = {}, extraSyscalls: SyscallTable = {}) {
+    this.seed = opts.seed ?? 1;
+    this.kernel = new Kernel({
+      seed: this.seed,
+      syscalls: { ...syscallTable, ...extraSyscalls },
+      ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(opts.console ? { console: opts.console } : {}),
+    });
+    this.kernel.trace.enabled = opts.trace ?? true;
+  }
+
+  /** Make `main` startable by name with spawn/execve. */
+  register(name: string, main: ProgramMain): this {
+    this.kernel.registerProgram(name, main);
+    return this;
+  }
+
+  /** Run `main` as the first process (a child of init, leading its own group and session). */
+  async run(main: ProgramMain, opts: RunOptions = {}): Promise<RunResult> {
+    const argv = opts.argv ?? [opts.program ?? 'main'];
+    let value: unknown;
+    const wrapped: ProgramMain = async (k, a) => {
+      value = await main(k, a);
+      return value as number | void;
+    };
+    const p = this.kernel.spawnFirst(opts.program ?? 'main', wrapped, argv);
+    try {
+      await this.kernel.scheduler.run(() => !p.alive && (opts.until !== 'idle'), opts.until === 'idle');
+    } catch (e) {
+      if (e instanceof SimulationError) e.message += `\n(seed ${this.seed})`;
+      throw e;
+    }
+    return { pid: p.pid, status: p.alive ? null : p.status, value };
+  }
+
+  /** Every process not yet reaped (init excluded). */
+  processes(): ProcessInfo[] {
+    return [...this.kernel.procs.values()].filter((p) => p.pid !== 1).map(info);
+  }
+
+  process(pid: number): ProcessInfo | undefined {
+    const p = this.kernel.procs.get(pid);
+    return p && p.pid !== 1 ? info(p) : undefined;
+  }
+
+  /** Processes still running (or stopped): the ones a "kill the whole tree" exercise must not leave. */
+  alive(): ProcessInfo[] {
+    return this.processes().filter((p) => p.state !== 'zombie');
+  }
+
+  get trace(): readonly TraceRecord[] {
+    return this.kernel.trace.records;
+  }
+
+  /** strace-like text of the trace; `last` limits it to the final records. */
+  traceText(opts: { last?: number; pids?: number[] } = {}): string {
+    return this.kernel.trace.text(opts);
+  }
+
+  /** Virtual milliseconds since boot. */
+  get nowMs(): number {
+    return this.kernel.clock.nowMs;
+  }
+}
+
+function info(p: Process): ProcessInfo {
+  return {
+    pid: p.pid,
+    ppid: p.parent?.pid ?? 0,
+    pgid: p.pgid,
+    sid: p.sid,
+    state: p.state === 'zombie' ? 'zombie' : p.stopped ? 'stopped' : 'alive',
+    program: p.program,
+    argv: p.argv,
+    ...(p.state === 'zombie' ? { status: p.status } : {}),
+  };
+}
+
+export { formatStatus };

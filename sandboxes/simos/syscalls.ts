@@ -1,0 +1,10 @@
+/**
+ * The single name -> handler table (xv6's syscalls[]): dispatch, the trace and the visualisers
+ * all use these names. Each area contributes its table from its sys-*.ts file.
+ */
+import type { SyscallTable } from './kernel.ts';
+import { procSyscalls } from './sys-proc.ts';
+
+export const syscallTable: SyscallTable = {
+  ...procSyscalls,
+};

@@ -1,0 +1,116 @@
+/**
+ * The record of a run: every completed system call and every kernel event that a visualiser or
+ * a failure message needs (exits, signals, reparenting), as structured data and as strace-like text.
+ */
+import { signalName } from './signals.ts';
+import { WEXITSTATUS, WIFEXITED, WIFSIGNALED, WTERMSIG } from './wait-status.ts';
+
+export interface SyscallRecord {
+  kind: 'syscall';
+  seq: number;
+  timeMs: number;
+  pid: number;
+  tid: number;
+  call: string;
+  args: unknown[];
+  /** The return value, or undefined when the call failed. */
+  result?: unknown;
+  /** The errno name when the call failed. */
+  errno?: string;
+  /** The call blocked at least once before completing. */
+  blocked?: boolean;
+}
+
+export type KernelEventName =
+  | 'spawn' // a process was created: detail.ppid, detail.program, detail.pgid, detail.sid
+  | 'exec' // detail.program, detail.argv
+  | 'exit' // the process became a zombie: detail.status
+  | 'reap' // its parent collected it: detail.by
+  | 'reparent' // orphaned: detail.from, detail.to
+  | 'signal' // sent: detail.sig, detail.from (pid or 0 for the kernel), detail.reason
+  | 'deliver' // handled or acted on: detail.sig, detail.action
+  | 'setpgid' // detail.pgid
+  | 'setsid' // detail.sid
+  | 'thread' // a thread started: detail.tid
+  | 'crash' // the program threw: detail.message
+  | 'note'; // anything else a subsystem wants on the timeline: detail.text
+
+export interface EventRecord {
+  kind: 'event';
+  seq: number;
+  timeMs: number;
+  pid: number;
+  event: KernelEventName;
+  detail: Record<string, unknown>;
+}
+
+export type TraceRecord = SyscallRecord | EventRecord;
+
+export class Trace {
+  readonly records: TraceRecord[] = [];
+  #seq = 0;
+  /** Recording can be switched off for benchmarks; the scheduler never depends on it. */
+  enabled = true;
+
+  syscall(r: Omit<SyscallRecord, 'kind' | 'seq'>): void {
+    if (this.enabled) this.records.push({ kind: 'syscall', seq: this.#seq++, ...r });
+  }
+
+  event(timeMs: number, pid: number, event: KernelEventName, detail: Record<string, unknown> = {}): void {
+    if (this.enabled) this.records.push({ kind: 'event', seq: this.#seq++, timeMs, pid, event, detail });
+  }
+
+  /** strace-like text of the last `last` records (all when omitted). */
+  text(opts: { last?: number; pids?: number[] } = {}): string {
+    let rs = this.records;
+    if (opts.pids) rs = rs.filter((r) => opts.pids!.includes(r.pid));
+    if (opts.last !== undefined && rs.length > opts.last) rs = rs.slice(rs.length - opts.last);
+    return rs.map(formatRecord).join('\n');
+  }
+}
+
+export function formatStatus(status: number): string {
+  if (WIFEXITED(status)) return `exited ${WEXITSTATUS(status)}`;
+  if (WIFSIGNALED(status)) return `killed by ${signalName(WTERMSIG(status))}`;
+  return `status 0x${status.toString(16)}`;
+}
+
+function formatValue(v: unknown): string {
+  if (v instanceof Uint8Array) {
+    const shown = Array.from(v.slice(0, 24), (b) => (b >= 32 && b < 127 && b !== 34 && b !== 92 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+    return `"${shown}"${v.length > 24 ? `... (${v.length} bytes)` : ''}`;
+  }
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'function') return '<handler>';
+  if (v === undefined) return '0';
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ')}}`;
+  }
+  return String(v);
+}
+
+export function formatRecord(r: TraceRecord): string {
+  const when = `${String(r.timeMs).padStart(5)}ms`;
+  if (r.kind === 'syscall') {
+    const who = r.tid === r.pid ? `[pid ${r.pid}]` : `[pid ${r.pid}/${r.tid}]`;
+    const res = r.errno ? `-1 ${r.errno}` : formatValue(r.result);
+    return `${when} ${who} ${r.call}(${r.args.map(formatValue).join(', ')}) = ${res}${r.blocked ? ' <blocked>' : ''}`;
+  }
+  const d = r.detail;
+  const text: Record<KernelEventName, () => string> = {
+    spawn: () => `+++ pid ${r.pid} created by ${d.ppid} (${d.program}) pgid=${d.pgid} sid=${d.sid}`,
+    exec: () => `+++ pid ${r.pid} execve ${d.program}`,
+    exit: () => `+++ pid ${r.pid} ${formatStatus(d.status as number)} (zombie until reaped)`,
+    reap: () => `+++ pid ${r.pid} reaped by ${d.by}`,
+    reparent: () => `+++ pid ${r.pid} orphaned: parent ${d.from} -> ${d.to}`,
+    signal: () => `--- ${signalName(d.sig as number)} to pid ${r.pid} from ${d.from === 0 ? 'kernel' : `pid ${d.from}`}${d.reason ? ` (${d.reason})` : ''}`,
+    deliver: () => `--- pid ${r.pid} ${signalName(d.sig as number)}: ${d.action}`,
+    setpgid: () => `+++ pid ${r.pid} now in group ${d.pgid}`,
+    setsid: () => `+++ pid ${r.pid} leads new session ${d.sid}`,
+    thread: () => `+++ pid ${r.pid} thread ${d.tid} started`,
+    crash: () => `!!! pid ${r.pid} threw: ${d.message}`,
+    note: () => `    pid ${r.pid}: ${d.text}`,
+  };
+  return `${when} ${text[r.event]()}`;
+}
