@@ -9,3 +9,4 @@ export * from './wait-status.ts';
 export { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_CLOEXEC } from './file.ts';
 export type { ProgramMain, SignalHandler, Disposition } from './proc.ts';
 export { formatStatus, formatRecord, type TraceRecord, type SyscallRecord, type EventRecord } from './trace.ts';
+export { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC } from './sys-fd.ts';

@@ -3,8 +3,11 @@
  * all use these names. Each area contributes its table from its sys-*.ts file.
  */
 import type { SyscallTable } from './kernel.ts';
+import { fdSyscalls } from './sys-fd.ts';
 import { procSyscalls } from './sys-proc.ts';
+import './api-fd.ts';
 
 export const syscallTable: SyscallTable = {
   ...procSyscalls,
+  ...fdSyscalls,
 };
