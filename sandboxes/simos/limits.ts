@@ -18,7 +18,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxProcesses: 64,
   maxFds: 256,
-  maxSteps: 200_000,
+  maxSteps: 100_000,
   maxVirtualMs: 24 * 3600 * 1000,
   maxFileBytes: 16 * 1024 * 1024,
 };

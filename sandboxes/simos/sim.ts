@@ -74,12 +74,24 @@ export class Sim {
     return this;
   }
 
-  /** Run `main` as the first process (a child of init, leading its own group and session). */
+  /**
+   * Run `main` as the first process (a child of init, leading its own group and session). If
+   * `main` throws, the run still finishes (its process exits with code 1) and then rejects with
+   * that error. Errors thrown by other processes are recorded in `kernel.crashes` instead.
+   */
   async run(main: ProgramMain, opts: RunOptions = {}): Promise<RunResult> {
     const argv = opts.argv ?? [opts.program ?? 'main'];
     let value: unknown;
+    let failure: { error: unknown } | undefined;
+    // The main program is usually the test's own code: its exception (a failed expect, an errno
+    // the code under test did not handle) is the run's result, so it leaves sim.run as a rejection.
     const wrapped: ProgramMain = async (k, a) => {
-      value = await main(k, a);
+      try {
+        value = await main(k, a);
+      } catch (error) {
+        failure = { error };
+        return 1;
+      }
       return value as number | void;
     };
     const p = this.kernel.spawnFirst(opts.program ?? 'main', wrapped, argv);
@@ -89,6 +101,7 @@ export class Sim {
       if (e instanceof SimulationError) e.message += `\n(seed ${this.seed})`;
       throw e;
     }
+    if (failure) throw failure.error;
     return { pid: p.pid, status: p.alive ? null : p.status, value };
   }
 

@@ -81,8 +81,8 @@ function formatValue(v: unknown): string {
     return `"${shown}"${v.length > 24 ? `... (${v.length} bytes)` : ''}`;
   }
   if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'function') return '<handler>';
-  if (v === undefined) return '0';
+  if (typeof v === 'function') return '<fn>';
+  if (v === undefined) return '?';
   if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ')}}`;
@@ -90,12 +90,30 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
+const sig = (v: unknown) => (typeof v === 'number' && v > 0 ? signalName(v) : formatValue(v));
+const waitOptions = (v: unknown) => {
+  if (typeof v !== 'number' || v === 0) return formatValue(v);
+  const names = [[1, 'WNOHANG'], [2, 'WUNTRACED'], [8, 'WCONTINUED']] as const;
+  const known = names.filter(([bit]) => v & bit).map(([, n]) => n);
+  return known.length ? known.join('|') : formatValue(v);
+};
+
+/** Arguments that read better by name than by number, per call (strace does the same). */
+const ARG_FORMATS: Record<string, ((v: unknown) => string)[]> = {
+  kill: [formatValue, sig],
+  sigaction: [sig],
+  waitpid: [formatValue, waitOptions],
+  pidfd_send_signal: [formatValue, sig],
+};
+
 export function formatRecord(r: TraceRecord): string {
   const when = `${String(r.timeMs).padStart(5)}ms`;
   if (r.kind === 'syscall') {
     const who = r.tid === r.pid ? `[pid ${r.pid}]` : `[pid ${r.pid}/${r.tid}]`;
     const res = r.errno ? `-1 ${r.errno}` : formatValue(r.result);
-    return `${when} ${who} ${r.call}(${r.args.map(formatValue).join(', ')}) = ${res}${r.blocked ? ' <blocked>' : ''}`;
+    const fmt = ARG_FORMATS[r.call] ?? [];
+    const args = r.args.map((a, i) => (fmt[i] ?? formatValue)(a)).join(', ');
+    return `${when} ${who} ${r.call}(${args}) = ${res}${r.blocked ? ' <blocked>' : ''}`;
   }
   const d = r.detail;
   const text: Record<KernelEventName, () => string> = {
