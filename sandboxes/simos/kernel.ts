@@ -90,7 +90,7 @@ export class Kernel {
         new Error(
           `pid ${running.proc.pid} called ${name}() through the system call handle of pid ${thread.proc.pid}` +
             (thread.tid !== thread.proc.pid ? ` (thread ${thread.tid})` : '') +
-            `. Each process (and thread) must use the \`k\` its own function receives: inside fork(async (k) => ...), use that inner k.`,
+            `. Each process (and thread) must use the \`k\` its own function receives: inside fork(async (k) => ...), use that inner k; in a signal handler, the k passed as its second argument.`,
         ),
       );
     }
@@ -469,7 +469,7 @@ export class Kernel {
     this.trace.event(this.clock.nowMs, t.proc.pid, 'deliver', { sig, action: `handler (${signalName(sig)})`, interrupted: call.name });
     let result: unknown;
     try {
-      result = handler(sig);
+      result = handler(sig, t.sys);
     } catch (e) {
       this.#threadThrew(t, e);
       return 'handler';

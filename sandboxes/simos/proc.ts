@@ -10,8 +10,11 @@ import type { Sys } from './sys.ts';
 /** What a program is: an async function of its syscall handle and argv; its result is the exit code. */
 export type ProgramMain = (k: Sys, argv: string[]) => Promise<number | void> | number | void;
 
-/** A signal handler. It may be async and make system calls; the interrupted call waits for it. */
-export type SignalHandler = (signo: number) => void | Promise<void>;
+/**
+ * A signal handler. It may be async and make system calls through `k`, the handle of the thread
+ * it runs on (after fork the child inherits the handler, and then it runs in the child).
+ */
+export type SignalHandler = (signo: number, k: Sys) => void | Promise<void>;
 export type Disposition = 'default' | 'ignore' | SignalHandler;
 
 export interface SigAction {

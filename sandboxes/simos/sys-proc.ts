@@ -57,7 +57,7 @@ export const procSyscalls: SyscallTable = {
     if (pgid < 0) c.fail('EINVAL', `pgid ${pgid} is negative`);
     const self = c.proc;
     const p = pid === 0 ? self : c.kernel.procs.get(pid);
-    if (!p || (p !== self && p.parent !== self) || !p.alive) {
+    if (!p || (p !== self && p.parent !== self)) {
       c.fail('ESRCH', `pid ${pid} is neither the caller nor one of its children`);
     }
     if (pgid === 0) pgid = p.pid;

@@ -150,6 +150,8 @@ export class Sys {
    * function (which may be async and make calls). With `{ restart: true }` (SA_RESTART) a
    * blocking call the handler interrupted is restarted instead of failing with EINTR.
    * Returns the previous disposition. EINVAL for SIGKILL, SIGSTOP or an unknown signal.
+   * A handler is called as `handler(signo, k)`: make calls inside it through that `k`, because a
+   * forked child inherits the handler and then runs it as itself.
    */
   sigaction(sig: number, handler: Disposition, opts: { restart?: boolean } = {}): Promise<Disposition> {
     return this.call('sigaction', [sig, handler, opts.restart ?? false]);
