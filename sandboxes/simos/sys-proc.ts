@@ -74,6 +74,8 @@ export const procSyscalls: SyscallTable = {
     return 0;
   },
 
+  proc_children: (c) => [...c.proc.children].filter((p) => p.state !== 'reaped').map((p) => p.pid).sort((a, b) => a - b),
+
   setsid(c) {
     const p = c.proc;
     if (groupMembers(c, p.pid).length > 0) {

@@ -133,6 +133,16 @@ export class Sys {
     return this.call('waitpid', [pid, options]);
   }
 
+  /**
+   * The pids of the caller's children (running, stopped or zombie), in ascending order. Linux
+   * exposes this list as /proc/self/task/<tid>/children (one file per thread; proc(5)); simos
+   * returns the whole process's children in one call. Like any such listing it is a snapshot:
+   * a child may exit or fork the moment after.
+   */
+  listChildren(): Promise<number[]> {
+    return this.call('proc_children', []);
+  }
+
   // ------------------------------------------------------------------ signals
 
   /**

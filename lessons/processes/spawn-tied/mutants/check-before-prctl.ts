@@ -1,0 +1,15 @@
+import { PR_SET_PDEATHSIG, SIGKILL, type Sys } from 'simos';
+
+/**
+ * Start `program` in a child that is killed with SIGKILL as soon as the calling thread exits,
+ * including when it has already exited by the time the child gets to run. Returns the child's pid.
+ */
+export async function spawnTied(k: Sys, program: string, argv: string[]): Promise<number> {
+  const parent = await k.getpid(); // read before fork: afterwards the child can't know it any more
+  return k.fork(async (child) => {
+    // Bug: checks first, then sets the signal: the parent can die in between, unnoticed.
+    if ((await child.getppid()) !== parent) await child.exit(1);
+    await child.prctl(PR_SET_PDEATHSIG, SIGKILL);
+    await child.execve(program, argv); // PDEATHSIG survives execve of an ordinary program
+  });
+}
