@@ -3,6 +3,13 @@
  * runs its pending system call, and — if the call completed — lets that thread's JS run until its
  * next call. So every system call is a scheduling point, and the same seed gives the same trace.
  *
+ * Two policies, chosen per seed, so a sweep covers both shallow and deep races:
+ * - uniform: every step picks uniformly among runnable threads;
+ * - priority (after PCT, Burckhardt et al., ASPLOS 2010): each thread gets a random priority, the
+ *   highest runnable one runs, and now and then the running thread's priority is redrawn. A thread
+ *   then often runs many calls in a row, which uncovers races that need a long burst of one side
+ *   (a child that execs, forks and exits before its parent makes its next call).
+ *
  * A blocked thread is retried only after some other call completed (the kernel's `generation`
  * moved) or its timer is due. When nothing can run, the clock jumps to the next timer; when there
  * is no timer either, the run is deadlocked and stops with the wait-for graph.
@@ -21,6 +28,8 @@ export class Scheduler {
   /** Completed system calls in this run. */
   steps = 0;
   readonly #threads: Thread[] = [];
+  readonly #priority = new Map<Thread, number>();
+  readonly #policy: 'uniform' | 'priority';
   #waiter: ((value?: unknown) => void) | null = null;
   #waiterReject: ((e: unknown) => void) | null = null;
   #yieldedEarly = false;
@@ -29,17 +38,31 @@ export class Scheduler {
   constructor(
     private readonly kernel: Kernel,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    this.#policy = rng.chance(0.5) ? 'priority' : 'uniform';
+  }
 
   addThread(t: Thread): void {
     this.#threads.push(t);
+    this.#priority.set(t, this.rng.u32());
     this.generation++;
   }
 
   removeThread(t: Thread): void {
     const i = this.#threads.indexOf(t);
     if (i >= 0) this.#threads.splice(i, 1);
+    this.#priority.delete(t);
     this.generation++;
+  }
+
+  #pick(candidates: Thread[]): Thread {
+    if (candidates.length === 1) return candidates[0]!;
+    if (this.#policy === 'uniform') return this.rng.pick(candidates);
+    let best = candidates[0]!;
+    for (const t of candidates) if (this.#priority.get(t)! > this.#priority.get(best)!) best = t;
+    // A priority change point: the thread that was about to run drops to a random priority.
+    if (this.rng.chance(0.05)) this.#priority.set(best, this.rng.u32());
+    return best;
   }
 
   /** Kernel state changed outside a completed call (a signal, an exit): blocked threads may retry. */
@@ -127,7 +150,7 @@ export class Scheduler {
           if (stopWhenIdle) return;
           throw new SimulationError(`Deadlock: every process is waiting and no timer is pending (virtual time ${this.kernel.clock.nowMs} ms).\n${this.waitForGraph()}`);
         }
-        const t = candidates.length === 1 ? candidates[0]! : this.rng.pick(candidates);
+        const t = this.#pick(candidates);
         await this.#step(t);
         if (this.steps > this.kernel.limits.maxSteps) {
           throw new SimulationError(
