@@ -10,3 +10,12 @@ export { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBL
 export type { ProgramMain, SignalHandler, Disposition } from './proc.ts';
 export { formatStatus, formatRecord, type TraceRecord, type SyscallRecord, type EventRecord } from './trace.ts';
 export { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC } from './sys-fd.ts';
+export {
+  LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW,
+  F_RDLCK, F_WRLCK, F_UNLCK, F_ULOCK, F_LOCK, F_TLOCK, F_TEST, type Flock, type FlockResult,
+} from './sys-lock.ts';
+export type { LockInfo } from './locks.ts';
+export { POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLWRNORM, POLLRDHUP, formatPollEvents, type PollFd, type PollResult } from './poll.ts';
+export { PIPE_BUF, PIPE_DEFAULT_SIZE, F_GETPIPE_SZ, F_SETPIPE_SZ } from './pipe.ts';
+export { EFD_SEMAPHORE, EFD_NONBLOCK, EFD_CLOEXEC, EVENTFD_MAX, u64le, eventfdValue } from './eventfd.ts';
+export { PIDFD_NONBLOCK } from './pidfd.ts';

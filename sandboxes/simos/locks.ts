@@ -1,16 +1,19 @@
 /**
- * File locks of the whole machine (`kernel.ext.locks`): flock(2) locks, POSIX record locks and
- * open file description (OFD) locks, per file, with the rules that decide who owns a lock, when
- * it goes away, who waits for whom, and when waiting would deadlock.
+ * File locks: flock(2) locks, POSIX record locks and open file description (OFD) locks, with the
+ * rules that decide who owns a lock, when it goes away, who waits for whom, and when waiting
+ * would deadlock. The lock tables of a file hang on its inode (`inode.ext.locks`); the per-kernel
+ * `Locks` object (`kernel.ext.locks`) does the waiting and the deadlock check and knows every
+ * locked file, for visualisers.
  *
- * Owners, as in Linux (fcntl(2) "Advisory record locking" and "Open file description locks",
+ * Owners, as in Linux (fcntl(2) "Advisory record locking" and "Open file description locks";
  * flock(2)):
  *   - flock lock: the open file description (OpenFile). dup/fork share it; a second open() does not.
- *   - POSIX record lock: the process. Closing *any* of its fds for the file drops all of them;
- *     fork does not inherit them; execve keeps them.
+ *   - POSIX record lock: the process — in Linux, literally its table of descriptors
+ *     (`current->files`), which is what simos uses too (FdTable: shared by threads, copied by
+ *     fork, kept by execve). Closing *any* of its fds for the file drops all of them.
  *   - OFD lock: the open file description; dropped on its last close.
  * flock locks live in their own table and never meet fcntl locks on a local filesystem. On an
- * NFS-kind filesystem flock is emulated as a whole-file fcntl lock owned by the description
+ * NFS-kind device flock is emulated as a whole-file fcntl lock owned by the description
  * (flock(2) NOTES, Linux >= 2.6.12), so it goes into the byte-range table and conflicts with
  * fcntl locks.
  *
@@ -18,40 +21,31 @@
  * drops the old lock and then yields (a zero-length wait), so a waiting process may take the
  * lock before the retry requests the new mode.
  */
-import type { Call } from './call.ts';
+import { BLOCKED, type Call } from './call.ts';
+import { FdTable } from './fdtable.ts';
 import type { OpenFile } from './file.ts';
 import { FlockTable, type FlockMode } from './flock.ts';
+import { inodeOf, registerFileLockHooks, type Inode } from './inode.ts';
 import type { Kernel } from './kernel.ts';
-import { Process } from './proc.ts';
 import { RangeLockTable, type RangeLock, type RangeType } from './record-lock.ts';
 
-/** What the lock code needs to know about the object behind an open file description. */
-export interface LockTarget {
-  /** The file's identity (the inode): locks of every description of one file meet here. */
-  key: object;
-  /** For reports: the path it was opened by, or a label like `pipe:[3]`. */
-  label: string;
-  /** flock is emulated with whole-file fcntl locks (an NFS mount without `local_lock`). */
-  flockIsRecordLock: boolean;
-  /** The filesystem has no locking at all: O_EXLOCK/O_SHLOCK fail with EOPNOTSUPP. */
-  noLocking: boolean;
-  /** Current size in bytes, for l_whence = SEEK_END. */
-  size(): number;
-}
+/** Who owns a byte-range lock: a process's descriptor table (POSIX) or a description (OFD, NFS flock). */
+export type RangeOwner = FdTable | OpenFile;
 
-/** Who owns a byte-range lock: a process (POSIX) or an open file description (OFD, NFS flock). */
-export type RangeOwner = Process | OpenFile;
-
-/** Both lock tables of one file. */
+/** Both lock tables of one file, at `inode.ext.locks`. */
 interface FileLocks {
+  manager: Locks;
+  /** The path of the first description that locked it, for reports. */
   label: string;
   flock: FlockTable<OpenFile>;
   ranges: RangeLockTable<RangeOwner>;
+  /** The pid that placed each POSIX owner's locks: F_GETLK's l_pid and the wait-for graph. */
+  posixPids: Map<FdTable, number>;
 }
 
 /** What a blocked F_SETLKW waits for, kept in `call.state` so the deadlock check can follow it. */
 interface RangeWait {
-  key: object;
+  inode: Inode;
   owner: RangeOwner;
   type: RangeType;
   start: number;
@@ -60,18 +54,24 @@ interface RangeWait {
 
 const WAIT_KEY = 'locks.rangeWait';
 
-/** How another module (the VFS) says what is behind a description; set once the VFS exists. */
-export type LockTargetResolver = (file: OpenFile) => LockTarget | null;
+export function isPosixOwner(o: RangeOwner): o is FdTable {
+  return o instanceof FdTable;
+}
+
+function fileLocksOf(inode: Inode): FileLocks | undefined {
+  return inode.ext.locks as FileLocks | undefined;
+}
 
 export class Locks {
-  readonly #files = new Map<object, FileLocks>();
-  /** Resolvers tried in order; the fallback treats any description as a local, zero-size file. */
-  static readonly resolvers: LockTargetResolver[] = [];
+  /** Inodes that hold any lock right now. */
+  readonly #locked = new Set<Inode>();
 
   constructor(private readonly kernel: Kernel) {
-    // A process that dies closes its fds, which releases its POSIX locks through fdClosed; this
-    // is the backstop for a process whose fds were closed by something that did not tell us.
-    kernel.hooks.afterExit.push((p) => this.processGone(p));
+    // Exit closes every fd, which drops POSIX locks through the fd-close hook; this catches a
+    // process whose fds were closed by a path that did not report it.
+    kernel.hooks.afterExit.push((p) => {
+      for (const inode of [...this.#locked]) this.#releaseOwner(inode, p.fds, `pid ${p.pid} exited`);
+    });
   }
 
   /** The machine's lock state, created on first use. */
@@ -79,34 +79,30 @@ export class Locks {
     return ((kernel.ext.locks as Locks | undefined) ??= new Locks(kernel));
   }
 
-  /** The lock state if anything ever locked (close paths use this so they cost nothing otherwise). */
-  static ifUsed(kernel: Kernel): Locks | undefined {
-    return kernel.ext.locks as Locks | undefined;
+  /** The inode behind `file`; EINVAL for pipes, the console and other non-files. */
+  inodeFor(call: Call, file: OpenFile): Inode {
+    const inode = inodeOf(file);
+    if (!inode) call.fail('EINVAL', `${file.describe()} is not a file: simos implements locks on files only`);
+    return inode;
   }
 
-  target(file: OpenFile): LockTarget {
-    for (const r of Locks.resolvers) {
-      const t = r(file);
-      if (t) return t;
+  #locksOf(inode: Inode, label: string): FileLocks {
+    let l = fileLocksOf(inode);
+    if (!l) {
+      l = { manager: this, label, flock: new FlockTable(), ranges: new RangeLockTable(), posixPids: new Map() };
+      inode.ext.locks = l;
     }
-    return {
-      key: (file.target as object | null) ?? file.ops,
-      label: file.describe(),
-      flockIsRecordLock: false,
-      noLocking: false,
-      size: () => 0,
-    };
-  }
-
-  #locksOf(t: LockTarget): FileLocks {
-    let l = this.#files.get(t.key);
-    if (!l) this.#files.set(t.key, (l = { label: t.label, flock: new FlockTable(), ranges: new RangeLockTable() }));
+    this.#locked.add(inode);
     return l;
   }
 
-  #tidy(key: object): void {
-    const l = this.#files.get(key);
-    if (l && l.flock.empty && l.ranges.empty) this.#files.delete(key);
+  /** Forget the tables of a file nobody locks any more. */
+  #tidy(inode: Inode): void {
+    const l = fileLocksOf(inode);
+    if (l && l.flock.empty && l.ranges.empty) {
+      delete inode.ext.locks;
+      this.#locked.delete(inode);
+    }
   }
 
   // ------------------------------------------------------------------ flock(2)
@@ -115,154 +111,160 @@ export class Locks {
    * flock(2) on `file`. Returns 0 when done, `call.block(...)` to wait (the handler is re-run),
    * or throws EWOULDBLOCK (EAGAIN) under LOCK_NB.
    */
-  flock(call: Call, file: OpenFile, mode: FlockMode | 'unlock', nonblock: boolean): 0 | symbol {
-    const t = this.target(file);
-    if (t.flockIsRecordLock) return this.#flockAsRecordLock(call, file, t, mode, nonblock);
-    const locks = this.#locksOf(t);
+  flock(call: Call, file: OpenFile, mode: FlockMode | 'unlock', nonblock: boolean): 0 | typeof BLOCKED {
+    const inode = this.inodeFor(call, file);
+    const label = file.describe();
+    if (inode.device.kind === 'nfs') return this.#flockAsRecordLock(call, file, inode, mode, nonblock);
+    const locks = this.#locksOf(inode, label);
     if (mode === 'unlock') {
-      if (locks.flock.release(file)) this.#note(call, `flock LOCK_UN on ${t.label}: released`);
-      this.#tidy(t.key);
+      if (locks.flock.release(file)) this.#note(`flock LOCK_UN on ${label}: released`);
+      this.#tidy(inode);
       return 0;
     }
     const held = locks.flock.modeOf(file);
     if (held === mode) return 0;
     if (held) {
-      // flock(2): "Converting a lock ... is not guaranteed to be atomic: the existing lock is
-      // first removed, and then a new lock is established." The removal wakes the waiters, and
-      // the new request is a separate attempt at a later scheduling point, so a waiter may win.
+      // flock(2): "Converting a lock (shared to exclusive, or vice versa) is not guaranteed to be
+      // atomic: the existing lock is first removed, and then a new lock is established." The
+      // removal wakes the waiters, and the new request is a separate attempt at a later
+      // scheduling point, so a waiter may get the lock first (and LOCK_NB then fails, lockless).
       locks.flock.release(file);
-      this.#note(call, `flock ${flockName(mode)} on ${t.label}: dropped the ${held} lock to convert it`);
+      this.#note(`flock ${flockName(mode)} on ${label}: dropped the ${held} lock to convert it`);
       this.kernel.scheduler.changed();
-      return call.block({ reason: `flock(${t.label}, ${flockName(mode)}): converting, the old lock is already gone`, untilMs: call.nowMs });
+      return call.block({ reason: `flock(${label}, ${flockName(mode)}): converting, the old lock is already gone`, untilMs: call.nowMs });
     }
-    return this.#flockAcquire(call, file, t, locks, mode, nonblock);
+    return this.#flockAcquire(call, file, locks, label, mode, nonblock);
   }
 
   /**
-   * O_EXLOCK / O_SHLOCK: take a flock-semantics lock for a description that open(2) is creating.
-   * The caller (open) already resolved the path; it must keep `file` in its call.state and call
-   * this again on every retry, installing the fd only once this returns 0.
+   * O_EXLOCK / O_SHLOCK: take a flock-semantics lock for a description open(2) is creating (not
+   * in any fd table yet). open re-runs and calls this again with the same `file` after a block.
    */
-  lockOnOpen(call: Call, file: OpenFile, exclusive: boolean, nonblock: boolean): 0 | symbol {
-    const t = this.target(file);
-    if (t.noLocking) call.fail('EOPNOTSUPP', `${t.label} is on a filesystem without locking support (O_EXLOCK/O_SHLOCK)`);
+  lockOnOpen(call: Call, file: OpenFile, exclusive: boolean, nonblock: boolean): 0 | typeof BLOCKED {
+    const inode = this.inodeFor(call, file);
     const mode: FlockMode = exclusive ? 'exclusive' : 'shared';
-    if (t.flockIsRecordLock) return this.#flockAsRecordLock(call, file, t, mode, nonblock);
-    return this.#flockAcquire(call, file, t, this.#locksOf(t), mode, nonblock);
+    if (inode.device.kind === 'nfs') return this.#flockAsRecordLock(call, file, inode, mode, nonblock);
+    const label = file.describe();
+    return this.#flockAcquire(call, file, this.#locksOf(inode, label), label, mode, nonblock);
   }
 
-  #flockAcquire(call: Call, file: OpenFile, t: LockTarget, locks: FileLocks, mode: FlockMode, nonblock: boolean): 0 | symbol {
+  #flockAcquire(call: Call, file: OpenFile, locks: FileLocks, label: string, mode: FlockMode, nonblock: boolean): 0 | typeof BLOCKED {
     const conflicts = locks.flock.conflicts(file, mode);
     if (conflicts.length === 0) {
       locks.flock.grant(file, mode);
-      this.#note(call, `flock ${flockName(mode)} on ${t.label}: granted`);
+      this.#note(`flock ${flockName(mode)} on ${label}: granted`);
       return 0;
     }
-    const pids = this.#pidsOf(conflicts);
+    const pids = this.#pidsOf(locks, conflicts);
     if (nonblock) {
-      call.fail('EAGAIN', `EWOULDBLOCK: ${t.label} is locked (${flockName(locks.flock.modeOf(conflicts[0]!)!)}) through another open file description${heldByText(pids)}`);
+      const theirs = flockName(locks.flock.modeOf(conflicts[0]!)!);
+      call.fail('EAGAIN', `EWOULDBLOCK: ${label} is locked (${theirs}) through another open file description${heldByText(pids)}`);
     }
-    return call.block({ reason: `flock(${t.label}, ${flockName(mode)})`, heldBy: pids });
+    return call.block({ reason: `flock(${label}, ${flockName(mode)})`, heldBy: pids });
   }
 
   /** NFS: flock becomes a whole-file byte-range lock owned by the description. */
-  #flockAsRecordLock(call: Call, file: OpenFile, t: LockTarget, mode: FlockMode | 'unlock', nonblock: boolean): 0 | symbol {
-    // The NFS client checks the description's access mode as for fcntl (nfs4_proc_lock): an
-    // exclusive flock needs an fd open for writing (flock(2) NOTES), a shared one for reading.
+  #flockAsRecordLock(call: Call, file: OpenFile, inode: Inode, mode: FlockMode | 'unlock', nonblock: boolean): 0 | typeof BLOCKED {
+    const label = file.describe();
+    // The NFS client checks the access mode as for fcntl (nfs4_proc_lock): an exclusive flock
+    // needs an fd open for writing (flock(2) NOTES), a shared one an fd open for reading.
     if (mode === 'exclusive' && !file.writable) {
-      call.fail('EBADF', `on NFS, flock is emulated with a whole-file fcntl write lock, which needs an fd open for writing (${t.label} is open read-only)`);
+      call.fail('EBADF', `on NFS, flock(LOCK_EX) is emulated with a whole-file fcntl write lock, which needs an fd open for writing (${label} is open read-only)`);
     }
     if (mode === 'shared' && !file.readable) {
-      call.fail('EBADF', `on NFS, flock is emulated with a whole-file fcntl read lock, which needs an fd open for reading`);
+      call.fail('EBADF', `on NFS, flock(LOCK_SH) is emulated with a whole-file fcntl read lock, which needs an fd open for reading (${label} is open write-only)`);
     }
     const type = mode === 'unlock' ? 'unlock' : mode === 'exclusive' ? 'write' : 'read';
-    return this.setRange(call, t, file, type, 0, Infinity, nonblock ? 'nonblock' : 'wait', `flock(${t.label}, ${mode === 'unlock' ? 'LOCK_UN' : flockName(mode)}) [NFS: whole-file fcntl lock]`);
+    const what = `flock(${label}, ${mode === 'unlock' ? 'LOCK_UN' : flockName(mode)}) [NFS: a whole-file fcntl lock]`;
+    return this.setRange(call, inode, label, file, type, 0, Infinity, nonblock ? 'nonblock' : 'wait', what);
   }
 
   // ------------------------------------------------------------------ byte-range locks
 
   /**
-   * Set `owner`'s lock on [start, end) of the file behind `file` to `type`. `how`: 'nonblock'
-   * fails with EAGAIN on a conflict (F_SETLK), 'wait' blocks (F_SETLKW), checking for deadlock
-   * when the owner is a process. `what` names the request in reports.
+   * Set `owner`'s lock on [start, end) of `inode` to `type`. `how`: 'nonblock' fails with EAGAIN
+   * on a conflict (F_SETLK), 'wait' blocks (F_SETLKW), first checking for a deadlock when the
+   * owner is a process. `what` names the request in the trace and the wait-for graph.
    */
-  setRange(call: Call, t: LockTarget, owner: RangeOwner, type: RangeType | 'unlock', start: number, end: number, how: 'nonblock' | 'wait', what: string): 0 | symbol {
-    const locks = this.#locksOf(t);
+  setRange(call: Call, inode: Inode, label: string, owner: RangeOwner, type: RangeType | 'unlock', start: number, end: number, how: 'nonblock' | 'wait', what: string): 0 | typeof BLOCKED {
+    const locks = this.#locksOf(inode, label);
     if (type === 'unlock') {
       locks.ranges.set(owner, 'unlock', start, end);
-      this.#tidy(t.key);
+      if (isPosixOwner(owner) && locks.ranges.ownedBy(owner).length === 0) locks.posixPids.delete(owner);
+      this.#tidy(inode);
       return 0;
     }
     const conflicts = locks.ranges.conflicts(owner, type, start, end);
     if (conflicts.length === 0) {
       locks.ranges.set(owner, type, start, end);
+      if (isPosixOwner(owner)) locks.posixPids.set(owner, call.proc.pid);
       delete call.state[WAIT_KEY];
-      this.#note(call, `${what}: granted`);
+      this.#note(`${what}: granted`);
       return 0;
     }
-    const pids = this.#pidsOf(conflicts.map((c) => c.owner));
+    const pids = this.#pidsOf(locks, conflicts.map((c) => c.owner));
+    delete call.state[WAIT_KEY];
+    this.#tidy(inode);
     if (how === 'nonblock') {
-      // fcntl(2): F_SETLK on a conflict fails with EACCES or EAGAIN; Linux uses EAGAIN.
-      call.fail('EAGAIN', `${describeRange(conflicts[0]!)} is already locked${heldByText(pids)}`);
+      // fcntl(2): a conflicting F_SETLK "returns -1 and sets errno to EACCES or EAGAIN"; Linux uses EAGAIN.
+      call.fail('EAGAIN', `${describeRange(conflicts[0]!)} of ${label} is already locked${heldByText(pids)}`);
     }
-    if (isProcess(owner) && this.#wouldDeadlock(owner, conflicts)) {
-      call.fail('EDEADLK', `waiting would deadlock: ${this.#cycleText(owner, conflicts)}`);
+    if (isPosixOwner(owner)) {
+      const cycle = this.#deadlockCycle(owner, locks, conflicts);
+      if (cycle) call.fail('EDEADLK', `waiting would deadlock: ${[call.proc.pid, ...cycle].map((p) => `pid ${p}`).join(' waits for ')}`);
     }
-    const wait: RangeWait = { key: t.key, owner, type, start, end };
+    const wait: RangeWait = { inode, owner, type, start, end };
     call.state[WAIT_KEY] = wait;
     return call.block({ reason: what, heldBy: pids });
   }
 
-  /** The first lock that would stop `owner` from taking `type` on [start, end), for F_GETLK. */
-  firstConflict(t: LockTarget, owner: RangeOwner, type: RangeType, start: number, end: number): RangeLock<RangeOwner> | undefined {
-    return this.#files.get(t.key)?.ranges.conflicts(owner, type, start, end)[0];
+  /** The first lock that would stop `owner` from taking `type` on [start, end) (F_GETLK), with its pid (-1 for description-owned). */
+  firstConflict(inode: Inode, owner: RangeOwner, type: RangeType, start: number, end: number): (RangeLock<RangeOwner> & { pid: number }) | undefined {
+    const l = fileLocksOf(inode);
+    const found = l?.ranges.conflicts(owner, type, start, end)[0];
+    if (!l || !found) return undefined;
+    return { ...found, pid: isPosixOwner(found.owner) ? (l.posixPids.get(found.owner) ?? 0) : -1 };
   }
 
   /**
    * fcntl(2) EDEADLK: would `requester` waiting for `conflicts` close a cycle of POSIX lock
-   * owners, each blocked in F_SETLKW on a lock the next one holds? Like Linux, only process-owned
-   * locks take part (OFD waits are not checked); unlike Linux, every blocker is followed, not
-   * only the first one found, and there is no depth limit.
+   * owners, each blocked in F_SETLKW (or lockf F_LOCK) on a lock the next one holds? Returns the
+   * pids along the cycle. Like Linux, only process-owned locks take part (OFD and flock waits are
+   * not followed); unlike Linux, every blocker is followed, not only the first, with no depth limit.
    */
-  #wouldDeadlock(requester: Process, conflicts: RangeLock<RangeOwner>[]): boolean {
-    return this.#cycle(requester, conflicts) !== null;
-  }
-
-  #cycle(requester: Process, conflicts: RangeLock<RangeOwner>[]): Process[] | null {
-    const seen = new Set<Process>();
-    const walk = (p: Process, path: Process[]): Process[] | null => {
-      if (p === requester) return path;
-      if (seen.has(p)) return null;
-      seen.add(p);
-      for (const w of this.#rangeWaitsOf(p)) {
-        const blockers = this.#files.get(w.key)?.ranges.conflicts(w.owner, w.type, w.start, w.end) ?? [];
-        for (const b of blockers) {
-          if (!isProcess(b.owner)) continue;
-          const found = walk(b.owner, [...path, b.owner]);
+  #deadlockCycle(requester: FdTable, locks: FileLocks, conflicts: RangeLock<RangeOwner>[]): number[] | null {
+    const seen = new Set<FdTable>();
+    const walk = (owner: FdTable, path: number[]): number[] | null => {
+      if (owner === requester) return path;
+      if (seen.has(owner)) return null;
+      seen.add(owner);
+      for (const w of this.#rangeWaitsOf(owner)) {
+        const l = fileLocksOf(w.inode);
+        for (const b of l?.ranges.conflicts(w.owner, w.type, w.start, w.end) ?? []) {
+          if (!isPosixOwner(b.owner)) continue;
+          const found = walk(b.owner, [...path, l!.posixPids.get(b.owner) ?? 0]);
           if (found) return found;
         }
       }
       return null;
     };
     for (const c of conflicts) {
-      if (!isProcess(c.owner)) continue;
-      const found = walk(c.owner, [c.owner]);
+      if (!isPosixOwner(c.owner)) continue;
+      const found = walk(c.owner, [locks.posixPids.get(c.owner) ?? 0]);
       if (found) return found;
     }
     return null;
   }
 
-  #cycleText(requester: Process, conflicts: RangeLock<RangeOwner>[]): string {
-    const path = this.#cycle(requester, conflicts) ?? [];
-    return [requester, ...path].map((p) => `pid ${p.pid}`).join(' waits for ');
-  }
-
-  /** The F_SETLKW waits, on behalf of process `p` as a POSIX owner, that are blocked right now. */
-  #rangeWaitsOf(p: Process): RangeWait[] {
+  /** The F_SETLKW waits on behalf of POSIX owner `table` that are blocked right now. */
+  #rangeWaitsOf(table: FdTable): RangeWait[] {
     const out: RangeWait[] = [];
-    for (const th of p.threads.values()) {
-      const w = th.state === 'blocked' ? (th.pending?.state[WAIT_KEY] as RangeWait | undefined) : undefined;
-      if (w && w.owner === p) out.push(w);
+    for (const p of this.kernel.procs.values()) {
+      if (p.fds !== table) continue;
+      for (const th of p.threads.values()) {
+        const w = th.state === 'blocked' ? (th.pending?.state[WAIT_KEY] as RangeWait | undefined) : undefined;
+        if (w && w.owner === table) out.push(w);
+      }
     }
     return out;
   }
@@ -270,40 +272,40 @@ export class Locks {
   // ------------------------------------------------------------------ release paths
 
   /**
-   * Process `p` closed one of its fds for `file` (the description may live on elsewhere): all of
-   * `p`'s POSIX locks on that file are gone (fcntl(2): "If a process closes any file descriptor
-   * referring to a file, then all of the process's locks on that file are released").
+   * Descriptor table `table` closed one of its fds for `inode` (the description may live on
+   * elsewhere): all of that process's POSIX locks on the file are gone. fcntl(2): "If a process
+   * closes any file descriptor referring to a file, then all of the process's locks on that
+   * file are released, regardless of the file descriptor(s) on which the locks were obtained."
    */
-  fdClosed(p: Process, file: OpenFile): void {
-    const t = this.target(file);
-    const l = this.#files.get(t.key);
-    if (l?.ranges.releaseOwner(p)) {
-      this.#noteAt(p.pid, `POSIX locks of pid ${p.pid} on ${t.label} released: it closed an fd for the file`);
-      this.kernel.scheduler.changed();
-    }
-    this.#tidy(t.key);
+  fdClosed(table: FdTable, inode: Inode): void {
+    const l = fileLocksOf(inode);
+    if (!l) return;
+    const pid = l.posixPids.get(table);
+    this.#releaseOwner(inode, table, `pid ${pid ?? '?'} closed an fd for the file`);
   }
 
-  /** The last fd of `file` closed: its flock and OFD locks go (flock(2), fcntl(2)). */
-  fileReleased(file: OpenFile, pid = 0): void {
-    const t = this.target(file);
-    const l = this.#files.get(t.key);
+  /** The last fd of `file` closed: its flock lock and OFD locks go (flock(2), fcntl(2)). */
+  fileReleased(file: OpenFile, inode: Inode): void {
+    const l = fileLocksOf(inode);
     if (!l) return;
     const hadFlock = l.flock.release(file);
     const hadRange = l.ranges.releaseOwner(file);
     if (hadFlock || hadRange) {
-      this.#noteAt(pid, `${hadFlock ? 'flock' : 'OFD'} lock on ${t.label} released: the last fd of its open file description closed`);
+      this.#note(`${hadFlock ? 'flock' : 'OFD'} lock on ${l.label} released: the last fd of its open file description closed`);
       this.kernel.scheduler.changed();
     }
-    this.#tidy(t.key);
+    this.#tidy(inode);
   }
 
-  /** A process exited: whatever POSIX locks it still holds go. */
-  processGone(p: Process): void {
-    for (const [key, l] of [...this.#files]) {
-      if (l.ranges.releaseOwner(p)) this.kernel.scheduler.changed();
-      this.#tidy(key);
+  #releaseOwner(inode: Inode, table: FdTable, why: string): void {
+    const l = fileLocksOf(inode);
+    if (!l) return;
+    if (l.ranges.releaseOwner(table)) {
+      this.#note(`POSIX locks on ${l.label} released: ${why}`);
+      this.kernel.scheduler.changed();
     }
+    l.posixPids.delete(table);
+    this.#tidy(inode);
   }
 
   // ------------------------------------------------------------------ inspection (visualisers, tests)
@@ -311,23 +313,29 @@ export class Locks {
   /** Every lock held right now, for a lock timeline or a test. */
   snapshot(): LockInfo[] {
     const out: LockInfo[] = [];
-    for (const l of this.#files.values()) {
-      for (const [owner, mode] of l.flock.holders()) out.push({ file: l.label, kind: 'flock', mode, start: 0, end: Infinity, pids: this.#pidsOf([owner]), description: owner.id });
+    for (const inode of this.#locked) {
+      const l = fileLocksOf(inode);
+      if (!l) continue;
+      const id = { file: l.label, dev: inode.dev, ino: inode.ino };
+      for (const [owner, mode] of l.flock.holders()) {
+        out.push({ ...id, kind: 'flock', mode, start: 0, end: Infinity, pids: this.#pidsOf(l, [owner]), description: owner.id });
+      }
       for (const r of l.ranges.all()) {
         const mode = r.type === 'write' ? 'exclusive' : 'shared';
-        if (isProcess(r.owner)) out.push({ file: l.label, kind: 'posix', mode, start: r.start, end: r.end, pids: [r.owner.pid] });
-        else out.push({ file: l.label, kind: 'ofd', mode, start: r.start, end: r.end, pids: this.#pidsOf([r.owner]), description: r.owner.id });
+        if (isPosixOwner(r.owner)) out.push({ ...id, kind: 'posix', mode, start: r.start, end: r.end, pids: this.#pidsOf(l, [r.owner]) });
+        else out.push({ ...id, kind: 'ofd', mode, start: r.start, end: r.end, pids: this.#pidsOf(l, [r.owner]), description: r.owner.id });
       }
     }
     return out;
   }
 
-  /** pids that hold the given owners: a process itself, or every live process with an fd for a description. */
-  #pidsOf(owners: readonly RangeOwner[]): number[] {
+  /** pids behind owners: the process that placed a POSIX lock, or every live process with an fd for a description. */
+  #pidsOf(l: FileLocks, owners: readonly RangeOwner[]): number[] {
     const pids = new Set<number>();
     for (const o of owners) {
-      if (isProcess(o)) {
-        pids.add(o.pid);
+      if (isPosixOwner(o)) {
+        const pid = l.posixPids.get(o);
+        if (pid !== undefined) pids.add(pid);
         continue;
       }
       for (const p of this.kernel.procs.values()) {
@@ -337,20 +345,20 @@ export class Locks {
     return [...pids].sort((a, b) => a - b);
   }
 
-  #note(call: Call, text: string): void {
-    this.#noteAt(call.proc.pid, text);
-  }
-
-  #noteAt(pid: number, text: string): void {
+  /** A line on the trace timeline, attributed to the thread whose call caused it. */
+  #note(text: string): void {
+    const pid = this.kernel.scheduler.current?.proc.pid ?? 0;
     this.kernel.trace.event(this.kernel.clock.nowMs, pid, 'note', { text });
   }
 }
 
 /** One held lock, as `Locks.snapshot()` reports it. */
 export interface LockInfo {
-  /** The path (or label) of the locked file. */
+  /** The path the file was first locked through. */
   file: string;
-  /** flock; POSIX record lock (owned by a process); OFD lock, or flock emulated on NFS (owned by a description). */
+  dev: number;
+  ino: number;
+  /** flock; POSIX record lock (owned by a process); OFD lock or NFS-emulated flock (owned by a description). */
   kind: 'flock' | 'posix' | 'ofd';
   mode: 'shared' | 'exclusive';
   start: number;
@@ -360,10 +368,6 @@ export interface LockInfo {
   pids: number[];
   /** The owning open file description's id, for description-owned locks. */
   description?: number;
-}
-
-export function isProcess(o: RangeOwner): o is Process {
-  return o instanceof Process;
 }
 
 function flockName(mode: FlockMode): string {
@@ -378,3 +382,16 @@ function describeRange(l: RangeLock<RangeOwner>): string {
   const span = l.end === Infinity ? `bytes ${l.start}..EOF` : `bytes ${l.start}..${l.end - 1}`;
   return `${span} (${l.type === 'write' ? 'F_WRLCK' : 'F_RDLCK'})`;
 }
+
+// The file layer calls these on open(O_EXLOCK), the last close of a description, and every fd close.
+registerFileLockHooks({
+  lockOnOpen(call, file, exclusive, nonblock) {
+    return Locks.of(call.kernel).lockOnOpen(call, file, exclusive, nonblock) === 0 ? undefined : BLOCKED;
+  },
+  released(file, inode) {
+    fileLocksOf(inode)?.manager.fileReleased(file, inode);
+  },
+  closed(_file, inode, owner) {
+    fileLocksOf(inode)?.manager.fdClosed(owner, inode);
+  },
+});

@@ -208,7 +208,8 @@ const writeEndOps: FileOps = {
     if (written === data.length) return written;
     if (file.nonblocking) {
       if (written > 0) return written;
-      call.fail('EAGAIN', `${pipe.describe()} is full (${pipe.unread} bytes unread) and a ${data.length}-byte write ${data.length <= PIPE_BUF ? 'is atomic' : 'found no room'}`);
+      const atomic = data.length <= PIPE_BUF ? '; writes of up to PIPE_BUF bytes go in whole or not at all' : '';
+      call.fail('EAGAIN', `${pipe.describe()} has no room for a ${data.length}-byte write (${pipe.unread} bytes unread${atomic})`);
     }
     state.written = written;
     // Bytes went in before we sleep: readers must get a chance at them (Linux wakes rd_wait here).

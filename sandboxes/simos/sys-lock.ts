@@ -10,7 +10,8 @@ import { argInt, describeValue } from './args.ts';
 import type { Call } from './call.ts';
 import type { OpenFile } from './file.ts';
 import type { SyscallTable } from './kernel.ts';
-import { Locks, isProcess, type LockTarget, type RangeOwner } from './locks.ts';
+import type { Inode } from './inode.ts';
+import { Locks, type RangeOwner } from './locks.ts';
 import { byteRange, type RangeType } from './record-lock.ts';
 import { fdFile } from './sys-fd.ts';
 
@@ -73,7 +74,7 @@ interface ParsedLock {
   range: { start: number; end: number };
 }
 
-function parseFlock(c: Call, file: OpenFile, t: LockTarget, arg: unknown): ParsedLock {
+function parseFlock(c: Call, file: OpenFile, inode: Inode, arg: unknown): ParsedLock {
   if (typeof arg !== 'object' || arg === null) c.fail('EINVAL', `the lock argument must be a struct flock object like { type: F_WRLCK, whence: SEEK_SET, start: 0, len: 0 }, got ${describeValue(arg)}`);
   const a = arg as Record<string, unknown>;
   const type = argInt(c, a.type, 'l_type (lock.type)');
@@ -85,7 +86,7 @@ function parseFlock(c: Call, file: OpenFile, t: LockTarget, arg: unknown): Parse
   let base: number;
   if (whence === SEEK_SET) base = 0;
   else if (whence === SEEK_CUR) base = file.offset;
-  else if (whence === SEEK_END) base = t.size();
+  else if (whence === SEEK_END) base = inode.size;
   else c.fail('EINVAL', `l_whence ${whence} is not SEEK_SET (0), SEEK_CUR (1) or SEEK_END (2)`);
   const range = byteRange(base + start, len);
   if (typeof range === 'string') c.fail('EINVAL', range);
@@ -107,28 +108,29 @@ function spanText(r: { start: number; end: number }): string {
 /** F_SETLK, F_SETLKW and their OFD twins. */
 function setLock(c: Call, file: OpenFile, arg: unknown, ofd: boolean, wait: boolean): 0 | symbol {
   const locks = Locks.of(c.kernel);
-  const t = locks.target(file);
-  const l = parseFlock(c, file, t, arg);
+  const inode = locks.inodeFor(c, file);
+  const label = file.describe();
+  const l = parseFlock(c, file, inode, arg);
   // fcntl(2) ERRORS, EBADF: "cmd is F_SETLK or F_SETLKW and the file descriptor open mode doesn't
   // match with the type of lock requested".
-  if (l.type === F_RDLCK && !file.readable) c.fail('EBADF', `an F_RDLCK read lock needs an fd open for reading (${t.label} is open write-only)`);
-  if (l.type === F_WRLCK && !file.writable) c.fail('EBADF', `an F_WRLCK write lock needs an fd open for writing (${t.label} is open read-only)`);
+  if (l.type === F_RDLCK && !file.readable) c.fail('EBADF', `an F_RDLCK read lock needs an fd open for reading (${label} is open write-only)`);
+  if (l.type === F_WRLCK && !file.writable) c.fail('EBADF', `an F_WRLCK write lock needs an fd open for writing (${label} is open read-only)`);
   if (ofd && l.pid !== 0) c.fail('EINVAL', `l_pid must be 0 for OFD locks, got ${l.pid}`);
-  const owner: RangeOwner = ofd ? file : c.proc;
+  const owner: RangeOwner = ofd ? file : c.proc.fds;
   const cmd = ofd ? (wait ? 'F_OFD_SETLKW' : 'F_OFD_SETLK') : wait ? 'F_SETLKW' : 'F_SETLK';
-  const what = `fcntl(${t.label}, ${cmd}, ${typeName(l.type)} ${spanText(l.range)})`;
-  return locks.setRange(c, t, owner, rangeType(l.type), l.range.start, l.range.end, wait ? 'wait' : 'nonblock', what);
+  const what = `fcntl(${label}, ${cmd}, ${typeName(l.type)} ${spanText(l.range)})`;
+  return locks.setRange(c, inode, label, owner, rangeType(l.type), l.range.start, l.range.end, wait ? 'wait' : 'nonblock', what);
 }
 
 /** F_GETLK and F_OFD_GETLK: the first lock that would conflict, or the request with type F_UNLCK. */
 function getLock(c: Call, file: OpenFile, arg: unknown, ofd: boolean): FlockResult {
   const locks = Locks.of(c.kernel);
-  const t = locks.target(file);
-  const l = parseFlock(c, file, t, arg);
+  const inode = locks.inodeFor(c, file);
+  const l = parseFlock(c, file, inode, arg);
   if (l.type === F_UNLCK) c.fail('EINVAL', 'F_GETLK asks whether a lock could be placed: l_type must be F_RDLCK or F_WRLCK, not F_UNLCK');
   if (ofd && l.pid !== 0) c.fail('EINVAL', `l_pid must be 0 for F_OFD_GETLK, got ${l.pid}`);
-  const owner: RangeOwner = ofd ? file : c.proc;
-  const found = locks.firstConflict(t, owner, rangeType(l.type) as RangeType, l.range.start, l.range.end);
+  const owner: RangeOwner = ofd ? file : c.proc.fds;
+  const found = locks.firstConflict(inode, owner, rangeType(l.type) as RangeType, l.range.start, l.range.end);
   const result: FlockResult = found
     ? {
         type: found.type === 'write' ? F_WRLCK : F_RDLCK,
@@ -136,7 +138,7 @@ function getLock(c: Call, file: OpenFile, arg: unknown, ofd: boolean): FlockResu
         start: found.start,
         len: found.end === Infinity ? 0 : found.end - found.start,
         // fcntl(2): l_pid is -1 when the conflicting lock is an OFD lock.
-        pid: isProcess(found.owner) ? found.owner.pid : -1,
+        pid: found.pid,
       }
     : { type: F_UNLCK, whence: l.whence, start: l.start, len: l.len, pid: l.pid };
   // As in C, the caller's struct is filled in too (when it can be written).

@@ -6,8 +6,14 @@ import type { SyscallTable } from './kernel.ts';
 import { fdSyscalls } from './sys-fd.ts';
 import { procSyscalls } from './sys-proc.ts';
 import './api-fd.ts';
+import { lockSyscalls } from './sys-lock.ts';
+import './api-lock.ts';
+import { ipcSyscalls } from './sys-ipc.ts';
+import './api-ipc.ts';
 
 export const syscallTable: SyscallTable = {
   ...procSyscalls,
   ...fdSyscalls,
+  ...lockSyscalls,
+  ...ipcSyscalls,
 };
