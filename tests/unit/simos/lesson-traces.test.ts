@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sim } from '../../../sandboxes/simos/index.ts';
+import { SIGTERM, Sim } from '../../../sandboxes/simos/index.ts';
 
 // Traces quoted in lessons are checked here, so a change in simos cannot leave a lesson showing
 // output simos no longer produces.
@@ -21,6 +21,32 @@ describe('traces quoted in lessons', () => {
         '   20ms [pid 2] sleep(20) = 0 <blocked>',
         '   20ms +++ pid 3 reaped by 2',
         '   20ms [pid 2] waitpid(-1, 0) = {pid: 3, status: 1024}',
+      ].join('\n'),
+    );
+  });
+
+  it('processes/groups-and-sessions: setpgid only in the child loses the race under seed 3', async () => {
+    const sim = new Sim({ seed: 3, console: () => {} });
+    sim.register('server', async (k) => {
+      for (;;) await k.pause().catch(() => 0);
+    });
+    await sim.run(async (k) => {
+      const pid = await k.fork(async (c) => {
+        await c.setpgid(0, 0);
+        await c.execve('server', ['server']);
+      });
+      await k.kill(-pid, SIGTERM).catch(() => 0);
+      await k.sleep(1);
+      await k.kill(pid, 9);
+      await k.waitpid(pid);
+    });
+    expect(sim.traceText()).toContain(
+      [
+        '    0ms [pid 2] fork(<fn>) = 3',
+        '    0ms [pid 2] kill(-3, SIGTERM) = -1 ESRCH',
+        '    0ms +++ pid 3 now in group 3',
+        '    0ms [pid 3] setpgid(0, 0) = 0',
+        '    0ms [pid 3] execve("server", ["server"]) = ?',
       ].join('\n'),
     );
   });
