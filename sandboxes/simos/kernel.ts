@@ -135,9 +135,20 @@ export class Kernel {
     return new FdTable(this.limits.maxFds, (file) => file.ops.release?.(file));
   }
 
+  /** The next free pid after the last one handed out, wrapping at pidMax to 2 (as Linux does, to 300). */
   #allocPid(): number {
-    while (this.procs.has(this.#nextPid)) this.#nextPid++;
-    return this.#nextPid++;
+    const max = this.limits.pidMax;
+    for (let tries = 0; tries < max; tries++) {
+      if (this.#nextPid >= max) this.#nextPid = this.procs.size === 0 ? 1 : 2;
+      const pid = this.#nextPid++;
+      if (!this.procs.has(pid) && !this.#tidInUse(pid)) return pid;
+    }
+    throw new SysError('EAGAIN', 'fork', `all ${max} pids are in use`);
+  }
+
+  #tidInUse(id: number): boolean {
+    for (const p of this.procs.values()) if (p.threads.has(id)) return true;
+    return false;
   }
 
   /** Processes that count against maxProcesses: everything not yet reaped. */

@@ -11,6 +11,11 @@ export interface Limits {
   maxSteps: number;
   /** Virtual time a run may cover. */
   maxVirtualMs: number;
+  /**
+   * Pids are handed out cyclically below this (Linux: /proc/sys/kernel/pid_max), so a freed pid
+   * number comes back once the counter wraps: the pid-reuse race that pidfds exist to prevent.
+   */
+  pidMax: number;
   /** Bytes one file may hold; beyond it EFBIG. */
   maxFileBytes: number;
 }
@@ -20,5 +25,6 @@ export const DEFAULT_LIMITS: Limits = {
   maxFds: 256,
   maxSteps: 100_000,
   maxVirtualMs: 24 * 3600 * 1000,
+  pidMax: 32768,
   maxFileBytes: 16 * 1024 * 1024,
 };

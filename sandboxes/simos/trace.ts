@@ -106,13 +106,24 @@ const ARG_FORMATS: Record<string, ((v: unknown) => string)[]> = {
   pidfd_send_signal: [formatValue, sig],
 };
 
+const PRCTL_OPTIONS: Record<number, string> = { 1: 'PR_SET_PDEATHSIG', 2: 'PR_GET_PDEATHSIG', 36: 'PR_SET_CHILD_SUBREAPER', 37: 'PR_GET_CHILD_SUBREAPER' };
+
+/** Calls whose arguments read differently depending on each other. */
+const ARGS_FORMATS: Record<string, (args: unknown[]) => string[]> = {
+  prctl: ([option, arg]) => [
+    PRCTL_OPTIONS[option as number] ?? formatValue(option),
+    option === 1 ? sig(arg) : formatValue(arg),
+  ],
+};
+
 export function formatRecord(r: TraceRecord): string {
   const when = `${String(r.timeMs).padStart(5)}ms`;
   if (r.kind === 'syscall') {
     const who = r.tid === r.pid ? `[pid ${r.pid}]` : `[pid ${r.pid}/${r.tid}]`;
     const res = r.errno ? `-1 ${r.errno}` : formatValue(r.result);
     const fmt = ARG_FORMATS[r.call] ?? [];
-    const args = r.args.map((a, i) => (fmt[i] ?? formatValue)(a)).join(', ');
+    const whole = ARGS_FORMATS[r.call];
+    const args = (whole ? whole(r.args) : r.args.map((a, i) => (fmt[i] ?? formatValue)(a))).join(', ');
     return `${when} ${who} ${r.call}(${args}) = ${res}${r.blocked ? ' <blocked>' : ''}`;
   }
   const d = r.detail;
