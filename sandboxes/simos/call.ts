@@ -24,6 +24,11 @@ export interface WaitDesc {
   untilMs?: number;
   /** A signal with a handler interrupts the wait with EINTR (default true; false is Linux's D state). */
   interruptible?: boolean;
+  /**
+   * SA_RESTART may restart this call after a handler (default true). poll, nanosleep and pause
+   * always fail with EINTR instead (signal(7), "Interruption of system calls").
+   */
+  restartable?: boolean;
 }
 
 export class Call {
@@ -32,7 +37,11 @@ export class Call {
   /** How many times the handler has run and blocked. */
   blockedCount = 0;
   wait: WaitDesc | null = null;
-  /** A signal handler ran while this call was blocked: fail with EINTR on the next attempt. */
+  /**
+   * A signal handler ran while this call was blocked: on the next attempt the call fails with
+   * EINTR — or, if the handler stored a partial result in `state.partialResult` (bytes a pipe
+   * write had already moved), returns that, as Linux returns a short count.
+   */
   interrupted = false;
   resolve!: (value: unknown) => void;
   reject!: (error: unknown) => void;

@@ -119,6 +119,7 @@ export class Kernel {
     if (!handler) throw new SysError('ENOSYS', call.name, `simos does not implement ${call.name}()`);
     if (call.interrupted) {
       call.interrupted = false;
+      if (call.state.partialResult !== undefined) return call.state.partialResult;
       throw new SysError('EINTR', call.name, 'a signal handler ran while the call was waiting');
     }
     return handler(call, ...call.args);
@@ -474,7 +475,7 @@ export class Kernel {
   #runHandler(t: Thread, sig: number, handler: SignalHandler, restart: boolean): 'handler' | 'none' {
     const call = t.pending;
     if (!call) panic(`signal delivery to thread ${t.tid} with no pending call`);
-    if (call.blockedCount > 0 && !restart) call.interrupted = true;
+    if (call.blockedCount > 0 && (!restart || call.wait?.restartable === false)) call.interrupted = true;
     t.savedCalls.push(call);
     t.pending = null;
     this.trace.event(this.clock.nowMs, t.proc.pid, 'deliver', { sig, action: `handler (${signalName(sig)})`, interrupted: call.name });

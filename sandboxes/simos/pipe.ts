@@ -212,15 +212,14 @@ const writeEndOps: FileOps = {
       call.fail('EAGAIN', `${pipe.describe()} has no room for a ${data.length}-byte write (${pipe.unread} bytes unread${atomic})`);
     }
     state.written = written;
+    // If a signal handler interrupts the wait now, the write returns the short count (pipe(7)).
+    if (written > 0) state.partialResult = written;
     // Bytes went in before we sleep: readers must get a chance at them (Linux wakes rd_wait here).
     if (written > before) call.kernel.scheduler.changed();
     const readers = pipeEndHolders(call.kernel, pipe, 'read');
     return call.block({
       reason: `room in ${pipe.describe()} (${pipe.unread} bytes unread, ${written} of ${data.length} written so far); its read end is open in pid ${listPids(call, readers)}`,
       heldBy: readers,
-      // simos cannot return a partial count to an interrupted call (Linux would), so once bytes
-      // are in, the write finishes before a signal handler runs rather than losing that count.
-      interruptible: written === 0,
     });
   },
 

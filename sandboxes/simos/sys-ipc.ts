@@ -97,6 +97,7 @@ export const ipcSyscalls: SyscallTable = {
     return c.block({
       reason: `${watched.length ? watched.join(', ') : 'no descriptors'} ${deadline === null ? 'with no timeout' : `or the timeout at ${deadline} ms`}`,
       ...(deadline === null ? {} : { untilMs: deadline }),
+      restartable: false, // poll always fails with EINTR after a handler, SA_RESTART or not (signal(7))
     });
   },
 

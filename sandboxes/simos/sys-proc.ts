@@ -190,7 +190,7 @@ export const procSyscalls: SyscallTable = {
   },
 
   pause(c) {
-    return c.block({ reason: 'a signal (pause)' });
+    return c.block({ reason: 'a signal (pause)', restartable: false });
   },
 
   prctl(c, optArg: unknown, argArg: unknown) {
@@ -232,7 +232,7 @@ export const procSyscalls: SyscallTable = {
     if (ms < 0) c.fail('EINVAL', `cannot sleep ${ms} ms`);
     const until = (c.state.until ??= c.nowMs + ms) as number;
     if (c.nowMs >= until) return 0;
-    return c.block({ reason: `sleep until ${until} ms`, untilMs: until });
+    return c.block({ reason: `sleep until ${until} ms`, untilMs: until, restartable: false });
   },
 
   clock_gettime: (c) => c.nowMs,

@@ -209,6 +209,69 @@ describe('EPIPE and SIGPIPE', () => {
   });
 });
 
+describe('signals and blocked pipe calls', () => {
+  it('a handler interrupts a blocked read, and a write that has not started, with EINTR', async () => {
+    const sim = new Sim(quiet);
+    await sim.run(async (k) => {
+      const [r, w] = await k.pipe();
+      await k.sigaction(SIGUSR1, () => {});
+      const me = await k.getpid();
+      await k.fork(async (c) => {
+        await c.sleep(10);
+        await c.kill(me, SIGUSR1);
+        await c.sleep(10);
+        await c.kill(me, SIGUSR1);
+      });
+      await expect(k.read(r, 10)).rejects.toMatchObject({ code: 'EINTR' });
+      await k.write(w, new Uint8Array(65536));
+      await expect(k.write(w, 'x')).rejects.toMatchObject({ code: 'EINTR' });
+      expect(await k.now()).toBe(20);
+    });
+  });
+
+  it('a handler cuts a large blocked write short: it returns the bytes already written (pipe(7))', async () => {
+    const sim = new Sim(quiet);
+    await sim.run(async (k) => {
+      const [r, w] = await k.pipe();
+      let handled = 0;
+      const writer = await k.fork(async (c) => {
+        await c.sigaction(SIGUSR1, () => { handled++; });
+        await c.close(r);
+        const n = await c.write(w, new Uint8Array(100_000));
+        return n === 65536 ? 0 : 1; // the pipe held 65536 when the handler ran
+      });
+      await k.close(w);
+      await k.sleep(10); // the writer has put 65536 bytes in and waits for room
+      await k.kill(writer, SIGUSR1);
+      await k.sleep(10);
+      expect((await readAll(k, r)).length).toBe(65536);
+      expect(WEXITSTATUS((await k.waitpid(writer)).status)).toBe(0);
+      expect(handled).toBe(1);
+    });
+  });
+
+  it('a handler interrupts a blocked write that has written nothing yet with EINTR', async () => {
+    const sim = new Sim(quiet);
+    await sim.run(async (k) => {
+      const [r, w] = await k.pipe();
+      await k.write(w, new Uint8Array(65536)); // full
+      const writer = await k.fork(async (c) => {
+        await c.sigaction(SIGUSR1, () => {});
+        try {
+          await c.write(w, new Uint8Array(10));
+          return 1;
+        } catch (e) {
+          return (e as { code?: string }).code === 'EINTR' ? 0 : 2;
+        }
+      });
+      await k.sleep(10);
+      await k.kill(writer, SIGUSR1);
+      expect(WEXITSTATUS((await k.waitpid(writer)).status)).toBe(0);
+      await k.close(r);
+    });
+  });
+});
+
 describe('PIPE_BUF atomicity with two writers', () => {
   it('writes of PIPE_BUF bytes never interleave, under any of 30 schedules', async () => {
     for (let seed = 1; seed <= 30; seed++) {

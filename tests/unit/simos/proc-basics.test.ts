@@ -96,6 +96,23 @@ describe('signals', () => {
     });
   });
 
+  it('SA_RESTART restarts waitpid but never sleep or pause (signal(7))', async () => {
+    const sim = new Sim(quiet);
+    await sim.run(async (k) => {
+      const me = await k.getpid();
+      await k.sigaction(SIGUSR1, () => {}, { restart: true });
+      const pinger = await k.fork(async (c) => {
+        await c.sleep(5);
+        await c.kill(me, SIGUSR1);
+        await c.sleep(5);
+        await c.kill(me, SIGUSR1);
+      });
+      await expect(k.sleep(100)).rejects.toMatchObject({ code: 'EINTR' });
+      expect((await k.waitpid(pinger)).pid).toBe(pinger); // restarted across the second signal
+      expect(await k.now()).toBe(10);
+    });
+  });
+
   it('kill(-pgid) reaches the whole group and ESRCH for an empty one', async () => {
     const sim = new Sim(quiet);
     await sim.run(async (k) => {
