@@ -33,8 +33,9 @@ export interface TestFailure {
   position?: SourcePosition;
 }
 
-/** A simos syscall record, as the visualisers consume it (see sandboxes/simos/trace.ts). */
-export type TraceRecord = Record<string, unknown>;
+/** A simos trace record (a system call or a kernel event), as the visualisers consume it. */
+export type { TraceRecord } from './simos/trace.ts';
+import type { TraceRecord } from './simos/trace.ts';
 
 export type RunEvent =
   /** Program or test output (console.log/info/warn/error), in order. */

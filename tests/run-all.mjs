@@ -20,8 +20,7 @@ const bin = (name) => join(projectRoot, 'node_modules', '.bin', name);
 const SUITES = [
   { name: 'typecheck', kind: 'command', command: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'unit + content', kind: 'vitest', config: 'vitest.config.ts', required: true },
-  // Flip to required once tests/fidelity/vitest.config.ts is in the repo.
-  { name: 'fidelity', kind: 'vitest', config: 'tests/fidelity/vitest.config.ts', required: false },
+  { name: 'fidelity', kind: 'vitest', config: 'tests/fidelity/vitest.config.ts', required: true },
   { name: 'e2e', kind: 'vitest', config: 'tests/e2e/vitest.config.ts', required: true },
 ];
 

@@ -51,6 +51,7 @@ Sys.prototype.dup = function (fd) {
 Sys.prototype.dup2 = function (oldfd, newfd) {
   return this.call('dup2', [oldfd, newfd]);
 };
-Sys.prototype.fcntl = function (fd, cmd, arg) {
+// The lock commands add typed overloads to fcntl (api-lock.ts); one implementation serves them all.
+Sys.prototype.fcntl = function (this: Sys, fd: number, cmd: number, arg?: unknown) {
   return this.call('fcntl', [fd, cmd, arg]);
-};
+} as Sys['fcntl'];

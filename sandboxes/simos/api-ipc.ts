@@ -44,8 +44,8 @@ declare module './sys.ts' {
      * the timeout passed (count the ready ones with `.filter(r => r.revents).length`).
      * POLLERR, POLLHUP and POLLNVAL are reported even if not requested; an fd that is not open
      * gives POLLNVAL; a negative fd is skipped (revents 0). Closing a watched fd does not wake
-     * the call. Errors: EINTR (a signal handler ran; SA_RESTART does not restart poll on Linux,
-     * but does in simos), EINVAL (more entries than the descriptor limit, malformed entries).
+     * the call. Errors: EINTR (a signal handler ran; SA_RESTART never restarts poll, as on
+     * Linux), EINVAL (more entries than the descriptor limit, malformed entries).
      */
     poll(fds: readonly PollFd[], timeoutMs: number): Promise<PollResult[]>;
 

@@ -191,7 +191,7 @@ const writeEndOps: FileOps = {
   write(call, file, data) {
     const pipe = pipeOfCall(file);
     if (data.length === 0) return 0; // a null write succeeds even with no reader
-    const state = call.state as { written?: number };
+    const state = call.state as { written?: number; partialResult?: number };
     let written = state.written ?? 0;
     if (state.written === undefined) {
       if (pipe.readers === 0) return brokenPipe(call, pipe, 0);

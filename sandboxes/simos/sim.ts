@@ -7,6 +7,7 @@ import { SimulationError } from './errno.ts';
 import { Kernel, type SyscallTable } from './kernel.ts';
 import type { Limits } from './limits.ts';
 import type { Process, ProgramMain } from './proc.ts';
+import type { Sys } from './sys.ts';
 import { syscallTable } from './syscalls.ts';
 import { formatStatus, type TraceRecord } from './trace.ts';
 
@@ -33,13 +34,13 @@ export interface ProcessInfo {
   status?: number;
 }
 
-export interface RunResult {
+export interface RunResult<T = unknown> {
   /** The main program's pid. */
   pid: number;
   /** Its wait status (decode with WIFEXITED / WEXITSTATUS / WTERMSIG), or null if still alive. */
   status: number | null;
-  /** The value the main function returned, if it returned. */
-  value: unknown;
+  /** The value the main function returned (undefined if it never returned). */
+  value: T | undefined;
 }
 
 export interface RunOptions {
@@ -79,9 +80,9 @@ export class Sim {
    * `main` throws, the run still finishes (its process exits with code 1) and then rejects with
    * that error. Errors thrown by other processes are recorded in `kernel.crashes` instead.
    */
-  async run(main: ProgramMain, opts: RunOptions = {}): Promise<RunResult> {
+  async run<T>(main: (k: Sys, argv: string[]) => Promise<T> | T, opts: RunOptions = {}): Promise<RunResult<T>> {
     const argv = opts.argv ?? [opts.program ?? 'main'];
-    let value: unknown;
+    let value: T | undefined;
     let failure: { error: unknown } | undefined;
     // The main program is usually the test's own code: its exception (a failed expect, an errno
     // the code under test did not handle) is the run's result, so it leaves sim.run as a rejection.
@@ -92,7 +93,8 @@ export class Sim {
         failure = { error };
         return 1;
       }
-      return value as number | void;
+      // Only a number is an exit code; any other value is the run's result, and the exit is 0.
+      return typeof value === 'number' ? value : 0;
     };
     const p = this.kernel.spawnFirst(opts.program ?? 'main', wrapped, argv);
     try {

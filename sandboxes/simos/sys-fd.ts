@@ -39,7 +39,7 @@ export function fdInstall(call: Call, file: OpenFile, cloexec: boolean, min = 0)
 }
 
 export const fdSyscalls: SyscallTable = {
-  read(c, fd: unknown, count: unknown) {
+  read(c: Call, fd: unknown, count: unknown) {
     const f = fdFile(c, fd);
     const n = argCount(c, count, 'count');
     if (!f.readable) c.fail('EBADF', `fd ${fd} was not opened for reading`);
@@ -47,7 +47,7 @@ export const fdSyscalls: SyscallTable = {
     return f.ops.read(c, f, n, null);
   },
 
-  write(c, fd: unknown, data: unknown) {
+  write(c: Call, fd: unknown, data: unknown) {
     const f = fdFile(c, fd);
     const bytes = argBytes(c, data, 'data');
     if (!f.writable) c.fail('EBADF', `fd ${fd} was not opened for writing`);
@@ -55,18 +55,18 @@ export const fdSyscalls: SyscallTable = {
     return f.ops.write(c, f, bytes, null);
   },
 
-  close(c, fd: unknown) {
+  close(c: Call, fd: unknown) {
     const n = argFd(c, fd);
     if (!c.proc.fds.close(n)) c.fail('EBADF', `fd ${n} is not open`);
     c.kernel.scheduler.changed();
     return 0;
   },
 
-  dup(c, fd: unknown) {
+  dup(c: Call, fd: unknown) {
     return fdInstall(c, fdFile(c, fd), false);
   },
 
-  dup2(c, oldfd: unknown, newfd: unknown) {
+  dup2(c: Call, oldfd: unknown, newfd: unknown) {
     const f = fdFile(c, oldfd);
     const to = argFd(c, newfd);
     if (to >= c.kernel.limits.maxFds) c.fail('EBADF', `fd ${to} is above the descriptor limit`);
@@ -77,7 +77,7 @@ export const fdSyscalls: SyscallTable = {
     return to;
   },
 
-  fcntl(c, fd: unknown, cmd: unknown, arg: unknown) {
+  fcntl(c: Call, fd: unknown, cmd: unknown, arg: unknown) {
     const e = fdEntry(c, fd);
     const command = argInt(c, cmd, 'cmd');
     switch (command) {

@@ -43,7 +43,7 @@ function pipeArg(call: Call, file: unknown): Pipe {
 
 export const ipcSyscalls: SyscallTable = {
   /** pipe2(2). Returns [read end, write end]. */
-  pipe2(c, flagsArg: unknown) {
+  pipe2(c: Call, flagsArg: unknown) {
     const flags = argInt(c, flagsArg ?? 0, 'flags');
     if (flags & O_DIRECT) c.fail('EINVAL', 'O_DIRECT (packet-mode pipes) is not implemented in simos');
     argFlags(c, flags, 'flags', O_NONBLOCK | O_CLOEXEC);
@@ -58,7 +58,7 @@ export const ipcSyscalls: SyscallTable = {
   },
 
   /** eventfd2(2). */
-  eventfd2(c, initArg: unknown, flagsArg: unknown) {
+  eventfd2(c: Call, initArg: unknown, flagsArg: unknown) {
     const initval = argInt(c, initArg ?? 0, 'initval');
     // The C prototype takes an unsigned int.
     if (initval < 0 || initval > 0xffff_ffff) c.fail('EINVAL', `initval must be an unsigned 32-bit integer, got ${initval}`);
@@ -73,7 +73,7 @@ export const ipcSyscalls: SyscallTable = {
    * (after a wake-up or at the timeout) looks the fds up again, so a closed one then reports
    * POLLNVAL. The deadline is fixed on the first attempt, so retries do not stretch it.
    */
-  poll(c, fdsArg: unknown, timeoutArg: unknown) {
+  poll(c: Call, fdsArg: unknown, timeoutArg: unknown) {
     const state = c.state as { fds?: PollFd[]; watched?: (OpenFile | null)[]; deadline?: number | null };
     const first = !state.fds;
     if (first) {
@@ -102,7 +102,7 @@ export const ipcSyscalls: SyscallTable = {
   },
 
   /** pidfd_open(2). The descriptor is always close-on-exec. */
-  pidfd_open(c, pidArg: unknown, flagsArg: unknown) {
+  pidfd_open(c: Call, pidArg: unknown, flagsArg: unknown) {
     const pid = argInt(c, pidArg, 'pid');
     const flags = argFlags(c, flagsArg ?? 0, 'flags', PIDFD_NONBLOCK);
     if (pid <= 0) c.fail('EINVAL', `pid must be positive, got ${pid}`);
@@ -116,7 +116,7 @@ export const ipcSyscalls: SyscallTable = {
   },
 
   /** pidfd_send_signal(2) without the siginfo argument. */
-  pidfd_send_signal(c, fdArg: unknown, sigArg: unknown, flagsArg: unknown) {
+  pidfd_send_signal(c: Call, fdArg: unknown, sigArg: unknown, flagsArg: unknown) {
     const file = fdFile(c, fdArg);
     const p = pidfdProcess(file);
     if (!p) c.fail('EBADF', `fd ${fdArg} is ${file.describe()}, not a pidfd`);

@@ -35,23 +35,23 @@ function describeWaitTarget(pid: number): string {
 }
 
 export const procSyscalls: SyscallTable = {
-  getpid: (c) => c.proc.pid,
-  getppid: (c) => c.proc.parent?.pid ?? 0,
-  gettid: (c) => c.thread.tid,
+  getpid: (c: Call) => c.proc.pid,
+  getppid: (c: Call) => c.proc.parent?.pid ?? 0,
+  gettid: (c: Call) => c.thread.tid,
 
-  getpgid(c, pid: unknown) {
+  getpgid(c: Call, pid: unknown) {
     const p = target(c, argInt(c, pid, 'pid'));
     if (!p || p.state === 'reaped') c.fail('ESRCH', `no process ${pid}`);
     return p.pgid;
   },
 
-  getsid(c, pid: unknown) {
+  getsid(c: Call, pid: unknown) {
     const p = target(c, argInt(c, pid, 'pid'));
     if (!p) c.fail('ESRCH', `no process ${pid}`);
     return p.sid;
   },
 
-  setpgid(c, pidArg: unknown, pgidArg: unknown) {
+  setpgid(c: Call, pidArg: unknown, pgidArg: unknown) {
     const pid = argInt(c, pidArg, 'pid');
     let pgid = argInt(c, pgidArg, 'pgid');
     if (pgid < 0) c.fail('EINVAL', `pgid ${pgid} is negative`);
@@ -64,7 +64,8 @@ export const procSyscalls: SyscallTable = {
     if (p !== self && p.execed) c.fail('EACCES', `child ${p.pid} has already called execve`);
     if (p.sid === p.pid) c.fail('EPERM', `pid ${p.pid} is a session leader`);
     if (p.sid !== self.sid) c.fail('EPERM', `child ${p.pid} is in another session`);
-    if (pgid !== p.pid && !groupMembers(c, pgid).some((m) => m.sid === self.sid && m.alive)) {
+    if (pgid !== p.pid && !groupMembers(c, pgid).some((m) => m.sid === self.sid)) {
+      // An unreaped zombie still keeps its group in existence, as on Linux.
       c.fail('EPERM', `no process group ${pgid} exists in the caller's session`);
     }
     if (p.pgid !== pgid) {
@@ -74,9 +75,9 @@ export const procSyscalls: SyscallTable = {
     return 0;
   },
 
-  proc_children: (c) => [...c.proc.children].filter((p) => p.state !== 'reaped').map((p) => p.pid).sort((a, b) => a - b),
+  proc_children: (c: Call) => [...c.proc.children].filter((p) => p.state !== 'reaped').map((p) => p.pid).sort((a, b) => a - b),
 
-  setsid(c) {
+  setsid(c: Call) {
     const p = c.proc;
     if (groupMembers(c, p.pid).length > 0) {
       c.fail('EPERM', `pid ${p.pid} already leads process group ${p.pid}; fork and call setsid in the child`);
@@ -87,12 +88,12 @@ export const procSyscalls: SyscallTable = {
     return p.sid;
   },
 
-  fork(c, fn: unknown) {
+  fork(c: Call, fn: unknown) {
     const child = c.kernel.fork(c, argFunction(c, fn, 'child'));
     return child.pid;
   },
 
-  spawn(c, program: unknown, argv: unknown) {
+  spawn(c: Call, program: unknown, argv: unknown) {
     const name = argString(c, program, 'program');
     const args = argStrings(c, argv, 'argv');
     if (!c.kernel.programs.has(name)) c.fail('ENOENT', `no program named "${name}" is registered`);
@@ -101,24 +102,24 @@ export const procSyscalls: SyscallTable = {
     return child.pid;
   },
 
-  execve(c, program: unknown, argv: unknown) {
+  execve(c: Call, program: unknown, argv: unknown) {
     return c.kernel.exec(c, argString(c, program, 'program'), argStrings(c, argv, 'argv'));
   },
 
-  exit_group(c, code: unknown) {
+  exit_group(c: Call, code: unknown) {
     const n = typeof code === 'number' && Number.isInteger(code) ? code : 0;
     const r = c.noReturn();
     c.kernel.exitProcess(c.proc, exitedStatus(n));
     return r;
   },
 
-  thread_exit(c) {
+  thread_exit(c: Call) {
     const r = c.noReturn();
     c.kernel.threadExit(c.thread);
     return r;
   },
 
-  waitpid(c, pidArg: unknown, optArg: unknown) {
+  waitpid(c: Call, pidArg: unknown, optArg: unknown) {
     const pid = argInt(c, pidArg, 'pid');
     const options = argInt(c, optArg, 'options');
     if (options & ~(WNOHANG | WUNTRACED | WCONTINUED)) c.fail('EINVAL', `unknown option bits 0x${options.toString(16)}`);
@@ -146,7 +147,7 @@ export const procSyscalls: SyscallTable = {
     return c.block({ reason: describeWaitTarget(pid), heldBy: matching.filter((m) => m.alive).map((m) => m.pid) });
   },
 
-  kill(c, pidArg: unknown, sigArg: unknown) {
+  kill(c: Call, pidArg: unknown, sigArg: unknown) {
     const pid = argInt(c, pidArg, 'pid');
     const sig = argInt(c, sigArg, 'sig');
     if (sig !== 0 && !isValidSignal(sig)) c.fail('EINVAL', `${sig} is not a signal simos knows`);
@@ -169,7 +170,7 @@ export const procSyscalls: SyscallTable = {
     return 0;
   },
 
-  sigaction(c, sigArg: unknown, handler: unknown, restart: unknown) {
+  sigaction(c: Call, sigArg: unknown, handler: unknown, restart: unknown) {
     const sig = argInt(c, sigArg, 'sig');
     if (!isValidSignal(sig)) c.fail('EINVAL', `${sig} is not a signal simos knows`);
     if (isUncatchable(sig)) c.fail('EINVAL', `${signalName(sig)} cannot be caught or ignored`);
@@ -189,11 +190,11 @@ export const procSyscalls: SyscallTable = {
     return previous;
   },
 
-  pause(c) {
+  pause(c: Call) {
     return c.block({ reason: 'a signal (pause)', restartable: false });
   },
 
-  prctl(c, optArg: unknown, argArg: unknown) {
+  prctl(c: Call, optArg: unknown, argArg: unknown) {
     const option = argInt(c, optArg, 'option');
     const arg = argInt(c, argArg, 'arg');
     const p = c.proc;
@@ -214,11 +215,11 @@ export const procSyscalls: SyscallTable = {
     }
   },
 
-  clone_thread(c, fn: unknown) {
+  clone_thread(c: Call, fn: unknown) {
     return c.kernel.spawnThread(c.proc, argFunction(c, fn, 'fn')).tid;
   },
 
-  thread_join(c, tidArg: unknown) {
+  thread_join(c: Call, tidArg: unknown) {
     const tid = argInt(c, tidArg, 'tid');
     const p = c.proc;
     if (tid === c.thread.tid) c.fail('EDEADLK', 'a thread cannot join itself');
@@ -227,7 +228,7 @@ export const procSyscalls: SyscallTable = {
     return c.block({ reason: `thread ${tid} to end` });
   },
 
-  sleep(c, msArg: unknown) {
+  sleep(c: Call, msArg: unknown) {
     const ms = argInt(c, msArg, 'ms');
     if (ms < 0) c.fail('EINVAL', `cannot sleep ${ms} ms`);
     const until = (c.state.until ??= c.nowMs + ms) as number;
@@ -235,9 +236,9 @@ export const procSyscalls: SyscallTable = {
     return c.block({ reason: `sleep until ${until} ms`, untilMs: until, restartable: false });
   },
 
-  clock_gettime: (c) => c.nowMs,
+  clock_gettime: (c: Call) => c.nowMs,
 
-  print(c, text: unknown) {
+  print(c: Call, text: unknown) {
     const s = typeof text === 'string' ? text : String(text);
     c.kernel.log(c.proc.pid, s);
     return s.length + 1;

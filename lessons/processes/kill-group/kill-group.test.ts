@@ -95,7 +95,7 @@ describe('killGroup', () => {
       });
       const left = leftInGroup(sim, leader);
       expect(left, `After killGroup returned, these processes of group ${leader} were still there (alive or zombie):\n${describeProcesses(left)}`).toEqual([]);
-      const mine = ((value ?? []) as { pid: number; status: number }[]).find((r) => r.pid === leader);
+      const mine = (value ?? []).find((r) => r.pid === leader);
       expect(mine, `killGroup should return the status of the leader ${leader} it reaped`).toBeDefined();
       expect(
         WIFEXITED(mine!.status) && WEXITSTATUS(mine!.status),
@@ -122,7 +122,7 @@ describe('killGroup', () => {
       expect(left, `"stubborn" ignores SIGTERM. After killGroup returned, these were still in group ${leader}:\n${describeProcesses(left)}`).toEqual([]);
       expect(tookMs, 'killGroup should wait the grace period (200 ms) before SIGKILL').toBeGreaterThanOrEqual(200);
       expect(tookMs, 'killGroup should send SIGKILL soon after the 200 ms grace period').toBeLessThan(260);
-      const mine = ((value ?? []) as { pid: number; status: number }[]).find((r) => r.pid === leader);
+      const mine = (value ?? []).find((r) => r.pid === leader);
       expect(mine && WIFSIGNALED(mine.status) && WTERMSIG(mine.status), 'the leader should have been killed by SIGKILL and reaped').toBe(SIGKILL);
     });
   });

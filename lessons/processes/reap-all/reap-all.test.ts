@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PR_SET_CHILD_SUBREAPER, SIGUSR1, WEXITSTATUS, WIFEXITED, type Sys } from 'simos';
+import { PR_SET_CHILD_SUBREAPER, SIGUSR1, WEXITSTATUS, WIFEXITED, type Sim, type Sys } from 'simos';
 import { describeProcesses, explore } from 'simos/testing';
 import { reapAll } from './solution';
 
@@ -11,8 +11,8 @@ function child(k: Sys, ms: number, code: number): Promise<number> {
   });
 }
 
-function zombiesOf(sim: { processes(): { state: string; ppid: number }[] }, parent: number) {
-  return sim.processes().filter((p) => p.state === 'zombie' && p.ppid === parent) as Parameters<typeof describeProcesses>[0];
+function zombiesOf(sim: Sim, parent: number) {
+  return sim.processes().filter((p) => p.state === 'zombie' && p.ppid === parent);
 }
 
 describe('reapAll', () => {
@@ -32,7 +32,7 @@ describe('reapAll', () => {
         forked = [await child(k, 30, 3), await child(k, 0, 0), await child(k, 10, 1), await child(k, 20, 2)];
         return reapAll(k);
       });
-      const reaped = (value ?? []) as { pid: number; status: number }[];
+      const reaped = value ?? [];
       const left = zombiesOf(sim, me);
       expect(left, `reapAll returned, but these children were never reaped (zombies):\n${describeProcesses(left)}`).toEqual([]);
       const running = sim.alive().filter((p) => forked.includes(p.pid));
@@ -63,7 +63,7 @@ describe('reapAll', () => {
         expect(handled, 'the test expected its SIGUSR1 handler to run once').toBe(1);
         return reaped;
       });
-      const pids = ((value ?? []) as { pid: number }[]).map((r) => r.pid);
+      const pids = (value ?? []).map((r) => r.pid);
       expect(
         pids,
         `At 5 ms a SIGUSR1 handler ran while reapAll was blocked in waitpid, so waitpid failed with EINTR. ` +
@@ -83,7 +83,7 @@ describe('reapAll', () => {
         await child(k, 20, 0);
         return reapAll(k);
       });
-      const pids = ((value ?? []) as { pid: number }[]).map((r) => r.pid);
+      const pids = (value ?? []).map((r) => r.pid);
       expect(pids, `child ${loner} moved to its own process group; it is still your child and must be reaped`).toContain(loner);
     });
   });
@@ -102,7 +102,7 @@ describe('reapAll', () => {
         expect(await k.now(), 'reapAll should return as soon as the caller has no children, long before the grandchild exits at 100 ms').toBeLessThan(100);
         return reaped;
       });
-      const pids = ((value ?? []) as { pid: number }[]).map((r) => r.pid);
+      const pids = (value ?? []).map((r) => r.pid);
       expect(pids, `pid ${grandchild} is a grandchild; waitpid can never return it`).not.toContain(grandchild);
     });
   });
@@ -120,7 +120,7 @@ describe('reapAll', () => {
         });
         return reapAll(k);
       });
-      const pids = ((value ?? []) as { pid: number }[]).map((r) => r.pid);
+      const pids = (value ?? []).map((r) => r.pid);
       expect(
         pids,
         `The caller is a child subreaper, so when the middle process exited, grandchild ${grandchild} became its child: ` +

@@ -33,7 +33,7 @@ function runs(data: Uint8Array): [number, number][] {
 /** Two children each write `records` writes of `size` bytes of their own letter; the parent reads to EOF. */
 async function twoWriters(seed: number, size: number, records: number): Promise<Uint8Array> {
   const sim = new Sim({ seed, ...quiet, trace: false });
-  let data = new Uint8Array(0);
+  let data: Uint8Array = new Uint8Array(0);
   await sim.run(async (k) => {
     const [r, w] = await k.pipe();
     for (const letter of [0x41, 0x42]) {
