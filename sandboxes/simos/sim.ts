@@ -8,6 +8,7 @@ import { Kernel, type SyscallTable } from './kernel.ts';
 import type { Limits } from './limits.ts';
 import type { Process, ProgramMain } from './proc.ts';
 import type { Sys } from './sys.ts';
+import { configureWin32, type Win32Options } from './win32/personality.ts';
 import { syscallTable } from './syscalls.ts';
 import { formatStatus, type TraceRecord } from './trace.ts';
 
@@ -19,6 +20,8 @@ export interface SimOptions {
   console?: (pid: number, stream: 'stdout' | 'stderr', text: string) => void;
   /** Record the trace (default true; benchmarks turn it off). */
   trace?: boolean;
+  /** Faults and variants of the Win32 personality (dropped job notifications, pre-Windows-8 jobs). */
+  win32?: Win32Options;
 }
 
 /** A process as a test sees it after (or during) a run. */
@@ -67,6 +70,7 @@ export class Sim {
       ...(opts.console ? { console: opts.console } : {}),
     });
     this.kernel.trace.enabled = opts.trace ?? true;
+    if (opts.win32) configureWin32(this, opts.win32);
   }
 
   /** Make `main` startable by name with spawn/execve. */
