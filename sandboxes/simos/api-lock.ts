@@ -50,7 +50,7 @@ declare module './sys.ts' {
     /**
      * fcntl(2) F_GETLK / F_OFD_GETLK: which lock would stop `lock` from being placed? Returns
      * the first conflicting lock (`pid` is its owner, -1 for an OFD lock), or `lock` with `type`
-     * F_UNLCK when there is none; `lock` itself is filled in as in C. The answer can be stale by
+     * F_UNLCK when there is none. Unlike C, `lock` itself is not modified. The answer can be stale by
      * the time you act on it. Errors: EBADF, EINVAL (type F_UNLCK; l_pid not 0 for OFD).
      */
     fcntl(fd: number, cmd: 5 | 36, lock: Flock): Promise<FlockResult>;

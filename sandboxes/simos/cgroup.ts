@@ -34,6 +34,8 @@ export class Cgroup {
   pidsCurrent = 0;
   /** rmdir'ed while zombies still pointed at it; /proc/PID/cgroup then says " (deleted)". */
   removed = false;
+  /** Bumped each time `populated` flips: a "file modified" event on cgroup.events (poll, inotify). */
+  eventsSeq = 0;
 
   constructor(
     readonly name: string,
@@ -154,9 +156,9 @@ export class CgroupTree {
     kernel.ext.cgroup = this;
     // "Initially, only the root cgroup exists to which all processes belong": adopt every process
     // that existed before the first cgroup call.
-    for (const p of kernel.procs.values()) this.#join(p, this.root);
+    for (const p of kernel.procs.values()) this.#put(p, this.root);
     kernel.hooks.beforeFork.push((parent) => this.#checkPidsMax(parent));
-    kernel.hooks.afterFork.push((parent, child) => this.#join(child, this.cgroupOf(parent)));
+    kernel.hooks.afterFork.push((parent, child) => this.#put(child, this.cgroupOf(parent)));
     kernel.hooks.afterExit.push((p) => this.#exited(p));
     kernel.hooks.afterReap.push((p) => this.#leave(p));
   }
@@ -231,6 +233,12 @@ export class CgroupTree {
 
   // ------------------------------------------------------------------ interface files
 
+  /** Which ways an interface file can be opened (its permission bits, in effect). */
+  access(file: string): { readable: boolean; writable: boolean } {
+    const f = Object.hasOwn(FILES, file) ? FILES[file] : undefined;
+    return { readable: !!f?.read, writable: !!f?.write };
+  }
+
   read(call: Call, cg: Cgroup, file: unknown): string {
     const f = this.#file(call, cg, file);
     if (!f.read) call.fail('EINVAL', `${file} is write-only`);
@@ -245,6 +253,8 @@ export class CgroupTree {
   }
 
   #file(call: Call, cg: Cgroup, file: unknown): InterfaceFile {
+    // An open file of a removed cgroup: kernfs has deactivated it.
+    if (cg.removed) call.fail('ENODEV', `cgroup ${cg.path} has been removed`);
     if (typeof file !== 'string') call.fail('EINVAL', 'the interface file name must be a string');
     const f = Object.hasOwn(FILES, file) ? FILES[file] : undefined;
     if (!f) call.fail('ENOENT', `simos cgroups have no file "${file}" (there are: ${Object.keys(FILES).join(', ')})`);
@@ -264,25 +274,44 @@ export class CgroupTree {
     if (!p.alive) return;
     const src = this.cgroupOf(p);
     if (src === dest) return;
+    const wasEmpty = dest.ancestry().filter((a) => !a.isRoot && !this.populated(a));
     src.members.delete(p);
     this.#charge(src, -1);
     // Organisational operations are not limited by pids.max: migration may exceed it.
     this.#put(p, dest);
     this.#note(call.proc.pid, `pid ${p.pid} moved from cgroup ${src.path} to ${dest.path}`);
+    for (const a of wasEmpty) this.#flipped(call.proc.pid, a, 1);
     this.#notePopulated(call.proc.pid, src);
     this.kernel.scheduler.changed();
   }
 
   /**
-   * cgroup.kill: SIGKILL every process of the cgroup and its descendants. In Linux a fork racing
-   * the kill is caught by the CGRP_KILL flag tested in cgroup_post_fork [commit 661ee6280931];
-   * in simos that window cannot open: a fork is one system call that places the child in its
-   * cgroup before any other call runs, and this loop is one call too.
+   * cgroup.kill: SIGKILL every process of the cgroup and its descendants. As in Linux the kill is
+   * asynchronous: each victim gets SIGKILL pending and dies at its next scheduling point, before
+   * it can make another system call, so `populated` stays 1 until the victims have run (wait for
+   * `populated 0`). No fork escapes: a victim cannot fork any more, and a child it forked earlier
+   * is already in the subtree. Linux needs the CGRP_KILL flag tested in cgroup_post_fork for a
+   * child that exists but is not yet linked into its cgroup while the kill walks the tasks
+   * [commit 661ee6280931]; in simos a fork links the child within the same call, so that window
+   * never opens.
    */
   kill(call: Call, cg: Cgroup): void {
+    const k = this.kernel;
+    const reason = `cgroup.kill ${cg.path}`;
     const victims = cg.subtree().flatMap((c) => [...c.members].filter((p) => p.alive));
-    this.#note(call.proc.pid, `cgroup.kill ${cg.path}: ${victims.length} process(es)`);
-    for (const p of victims) this.kernel.sendSignal(p, SIGKILL, call.proc.pid, `cgroup.kill ${cg.path}`);
+    this.#note(call.proc.pid, `${reason}: ${victims.length} process(es)`);
+    for (const p of victims) {
+      // The writer dies on its way out of the write, and a stopped process runs nothing before
+      // it would be killed: both die now.
+      if (p === call.proc || p.stopped) {
+        k.sendSignal(p, SIGKILL, call.proc.pid, reason);
+        continue;
+      }
+      if (p.sigPending.includes(SIGKILL)) continue;
+      k.trace.event(k.clock.nowMs, p.pid, 'signal', { sig: SIGKILL, from: call.proc.pid, reason });
+      p.sigPending.push(SIGKILL);
+    }
+    k.scheduler.changed();
   }
 
   setPidsMax(call: Call, cg: Cgroup, text: string): void {
@@ -298,10 +327,6 @@ export class CgroupTree {
   }
 
   // ------------------------------------------------------------------ life cycle
-
-  #join(p: Process, cg: Cgroup): void {
-    this.#put(p, cg);
-  }
 
   #put(p: Process, cg: Cgroup): void {
     p.ext.cgroup = cg;
@@ -336,12 +361,17 @@ export class CgroupTree {
     this.#charge(cg, -1);
   }
 
-  /** Trace the cgroups on `from`'s path to the root whose `populated` just became 0. */
+  /**
+   * After a process left `from` (exit, migration): every cgroup on the way to the root that has
+   * no live process left flips to `populated 0` (they all held that process a moment ago).
+   */
   #notePopulated(pid: number, from: Cgroup): void {
-    for (const a of from.ancestry()) {
-      if (a.isRoot || this.populated(a)) continue;
-      this.#note(pid, `cgroup ${a.path}${a.removed ? ' (deleted)' : ''}: populated 0`);
-    }
+    for (const a of from.ancestry()) if (!a.isRoot && !this.populated(a)) this.#flipped(pid, a, 0);
+  }
+
+  #flipped(pid: number, cg: Cgroup, populated: 0 | 1): void {
+    cg.eventsSeq++;
+    this.#note(pid, `cgroup ${cg.path}${cg.removed ? ' (deleted)' : ''}: populated ${populated}`);
   }
 
   #note(pid: number, text: string): void {

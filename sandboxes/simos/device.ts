@@ -17,7 +17,7 @@ export class Device implements InodeDevice {
   constructor(
     image: DeviceImage,
     /** Where ops go: the vfs numbers them, records them, then hands them to `disk`. */
-    private readonly sink: (device: Device, op: DiskOp) => void,
+    private readonly sink: (device: Device, op: DiskOp, label: () => string) => void,
   ) {
     this.dev = image.dev;
     this.kind = image.kind;
@@ -31,8 +31,9 @@ export class Device implements InodeDevice {
     return this.disk.nextIno++;
   }
 
-  issue(op: DiskOp): void {
-    this.sink(this, op);
+  /** Hand `op` to the disk; `label` says in words what it was, should the run be recorded. */
+  issue(op: DiskOp, label: () => string): void {
+    this.sink(this, op, label);
   }
 
   #boot(image: DeviceImage): Inode {

@@ -43,12 +43,13 @@ export interface DeviceSpec {
 }
 
 /**
- * The default machine: `/` on one disk, `/tmp` on a second disk, `/mnt/nfs` over NFS. Each
+ * The default machine: `/` on one disk, `/tmp` on a second disk, `/mnt/nfs` over NFS (and the
+ * directory /sys/fs/cgroup, where the cgroup pseudo filesystem is mounted, vfs.ts). Each
  * device hands out inode numbers from 11 up, so the first file made on `/data` and the first on
  * `/tmp` have the same st_ino and differ only in st_dev.
  */
 export const DEFAULT_DEVICES: DeviceSpec[] = [
-  { dev: 2049, kind: 'disk', mountPath: '/', dirs: ['/tmp', '/mnt', '/mnt/nfs', '/data', '/home'] },
+  { dev: 2049, kind: 'disk', mountPath: '/', dirs: ['/tmp', '/mnt', '/mnt/nfs', '/data', '/home', '/sys', '/sys/fs', '/sys/fs/cgroup'] },
   { dev: 2065, kind: 'disk', mountPath: '/tmp' },
   { dev: 53, kind: 'nfs', mountPath: '/mnt/nfs' },
 ];
@@ -131,9 +132,12 @@ export class DiskImage {
   describe(): string {
     const lines: string[] = [];
     for (const d of this.devices) {
+      // A crash can leave odd shapes (a directory moved into its own child): visit each once.
+      const seen = new Set<number>();
       const walk = (ino: number, prefix: string): void => {
         const node = d.inodes.get(ino);
-        if (!node?.entries) return;
+        if (!node?.entries || seen.has(ino)) return;
+        seen.add(ino);
         for (const name of [...node.entries.keys()].sort()) {
           const childIno = node.entries.get(name)!;
           const child = d.inodes.get(childIno);

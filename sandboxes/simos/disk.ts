@@ -68,8 +68,9 @@ export const DEFAULT_CHOICE_LIMITS: ChoiceLimits = { maxSubsetOps: 4, maxTearsPe
 export class StoredInode {
   buf: Uint8Array;
   size: number;
-  /** Cached content hash and the version it was computed for. */
+  /** Cached content hash (two lanes, crash.ts) and the version it was computed for. */
   hash = 0;
+  hash2 = 0;
   hashedVersion = -1;
   version = 0;
 
@@ -108,9 +109,20 @@ export class StoredInode {
     this.version++;
   }
 
-  freeze(): DurableInode {
-    return { mode: this.mode, data: this.buf.slice(0, this.size), mtimeMs: this.mtimeMs, entries: this.entries && new Map(this.entries), target: this.target };
+  /**
+   * An immutable copy. `owned`: this inode is a throw-away copy nobody changes again, so its
+   * buffer can be handed over; otherwise the copy is cached until the inode next changes.
+   */
+  freeze(owned = false): DurableInode {
+    if (owned) return { mode: this.mode, data: this.buf.subarray(0, this.size), mtimeMs: this.mtimeMs, entries: this.entries, target: this.target };
+    if (this.#frozen?.version !== this.version || this.#frozen.mtimeMs !== this.mtimeMs) {
+      const d = { mode: this.mode, data: this.buf.slice(0, this.size), mtimeMs: this.mtimeMs, entries: this.entries && new Map(this.entries), target: this.target };
+      this.#frozen = { version: this.version, mtimeMs: this.mtimeMs, d };
+    }
+    return this.#frozen.d;
   }
+
+  #frozen: { version: number; mtimeMs: number; d: DurableInode } | undefined;
 
   #reserve(n: number): void {
     if (n <= this.buf.length) return;
@@ -167,6 +179,9 @@ export function streamOf(op: PendingOp['op']): number {
       return op.toDir;
   }
 }
+
+/** An image being built: base inodes shared, changed ones copied (`copied` names those). */
+export type Built = Map<number, StoredInode> & { copied?: Set<number> };
 
 export class DiskState {
   readonly base = new Map<number, StoredInode>();
@@ -231,10 +246,36 @@ export class DiskState {
     return node;
   }
 
-  /** The streams with pending ops and what may survive of each. */
-  choices(limits: ChoiceLimits): Map<number, StreamChoice[]> {
+  /**
+   * The streams with pending ops that can matter, and what may survive of each. A file's stream
+   * is left out when no image can reach the file: it is not reachable on disk now and no pending
+   * name operation names it (e.g. a temporary file whose name was replaced and synced away).
+   */
+  choices(limits: ChoiceLimits, prune = true): Map<number, StreamChoice[]> {
     const out = new Map<number, StreamChoice[]>();
-    for (const [s, ops] of this.pending) out.set(s, streamChoices(ops, this.#isDirStream(ops), limits, this.sectorBytes));
+    for (const [s, ops] of this.relevantStreams(prune)) out.set(s, streamChoices(ops, this.#isDirStream(ops), limits, this.sectorBytes));
+    return out;
+  }
+
+  /** Pending streams that some image could still show (see `choices`); all of them unless `prune`. */
+  relevantStreams(prune = true): [number, PendingOp[]][] {
+    if (!prune) return [...this.pending];
+    const reachable = new Set<number>();
+    const visit = (ino: number): void => {
+      if (reachable.has(ino)) return;
+      reachable.add(ino);
+      const node = this.base.get(ino);
+      if (node?.entries) for (const child of node.entries.values()) visit(child);
+    };
+    visit(this.image.rootIno);
+    const out: [number, PendingOp[]][] = [];
+    for (const [s, ops] of this.pending) {
+      if (!this.#isDirStream(ops)) continue;
+      out.push([s, ops]);
+      // A pending name can make an inode reachable, and with it whatever the disk holds under it.
+      for (const p of ops) if (p.op.op === 'link' || p.op.op === 'rename') visit(p.op.ino);
+    }
+    for (const [s, ops] of this.pending) if (!this.#isDirStream(ops) && reachable.has(s)) out.push([s, ops]);
     return out;
   }
 
@@ -262,8 +303,8 @@ export class DiskState {
    * Build the image left when exactly `chosen` ops survive (plus everything synced). Changed
    * inodes are copies; untouched ones are shared with `base` until `freeze`.
    */
-  build(chosen: Iterable<StreamChoice>): Map<number, StoredInode> {
-    const inodes = new Map(this.base);
+  build(chosen: Iterable<StreamChoice>): Built {
+    const inodes: Built = new Map(this.base);
     const copied = new Set<number>();
     const get = (ino: number, mode: number): StoredInode => {
       let node = inodes.get(ino);
@@ -279,17 +320,18 @@ export class DiskState {
     }
     all.sort((a, b) => a.p.seq - b.p.seq);
     for (const { p, torn } of all) applyOp(p.op, get, torn);
+    inodes.copied = copied;
     return inodes;
   }
 
   /** An immutable DeviceImage of `inodes` with only what the root reaches. */
-  freeze(inodes: Map<number, StoredInode>): DeviceImage {
+  freeze(inodes: Built): DeviceImage {
     const out = new Map<number, DurableInode>();
     const visit = (ino: number): void => {
       if (out.has(ino)) return;
       const node = inodes.get(ino);
       if (!node) return;
-      out.set(ino, node.freeze());
+      out.set(ino, node.freeze(inodes.copied?.has(ino) ?? false));
       if (node.entries) for (const child of node.entries.values()) visit(child);
     };
     visit(this.image.rootIno);

@@ -42,6 +42,7 @@ export class FdTable {
     const entry = this.#fds.get(fd);
     if (!entry) return undefined;
     this.#fds.delete(fd);
+    entry.file.ops.flush?.(entry.file, this);
     entry.file.refs--;
     if (entry.file.refs === 0) this.onLastClose(entry.file);
     return entry.file;

@@ -7,6 +7,7 @@
  * see an fd number.
  */
 import type { Call } from './call.ts';
+import type { FdTable } from './fdtable.ts';
 
 /** Access mode and status flags, Linux values (open(2)). */
 export const O_RDONLY = 0o0;
@@ -32,6 +33,12 @@ export interface FileOps {
   poll?(file: OpenFile): number;
   /** The last reference to this open file description is gone. */
   release?(file: OpenFile): void;
+  /**
+   * A descriptor referring to this description was closed (close, dup2 over it, exit, exec),
+   * in fd table `owner` — Linux's f_op->flush with its fl_owner_t. POSIX record locks use it:
+   * they are dropped when the process closes *any* fd of the file.
+   */
+  flush?(file: OpenFile, owner: FdTable): void;
 }
 
 let nextFileId = 1;

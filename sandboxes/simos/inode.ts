@@ -144,8 +144,8 @@ export interface FileLockHooks {
   released?(file: OpenFile, inode: Inode): void;
   /**
    * A descriptor referring to `file` was closed by fd table `owner` (close, dup2 over it, exit,
-   * exec): POSIX record locks of that process on the inode go away. Needs the FileOps.flush hook
-   * in fdtable.ts (see docs/simos.md); called from this layer's flush op.
+   * exec): POSIX record locks of that process on the inode go away. Called from FileOps.flush,
+   * which FdTable.close calls for every descriptor it closes.
    */
   closed?(file: OpenFile, inode: Inode, owner: FdTable): void;
 }

@@ -53,6 +53,7 @@ interface RangeWait {
 }
 
 const WAIT_KEY = 'locks.rangeWait';
+const LOOKED_UP_KEY = 'locks.openLookedUp';
 
 export function isPosixOwner(o: RangeOwner): o is FdTable {
   return o instanceof FdTable;
@@ -131,7 +132,8 @@ export class Locks {
       locks.flock.release(file);
       this.#note(`flock ${flockName(mode)} on ${label}: dropped the ${held} lock to convert it`);
       this.kernel.scheduler.changed();
-      return call.block({ reason: `flock(${label}, ${flockName(mode)}): converting, the old lock is already gone`, untilMs: call.nowMs });
+      // A scheduling point, not a wait: nothing to interrupt, so no EINTR here.
+      return call.block({ reason: `flock(${label}, ${flockName(mode)}): converting, the old lock is already gone`, untilMs: call.nowMs, interruptible: false });
     }
     return this.#flockAcquire(call, file, locks, label, mode, nonblock);
   }
@@ -143,6 +145,13 @@ export class Locks {
   lockOnOpen(call: Call, file: OpenFile, exclusive: boolean, nonblock: boolean): 0 | typeof BLOCKED {
     const inode = this.inodeFor(call, file);
     const mode: FlockMode = exclusive ? 'exclusive' : 'shared';
+    if (!call.state[LOOKED_UP_KEY]) {
+      // The lookup and the lock are separate steps inside open (XNU's open1: vn_open_auth
+      // resolves the path, then VNOP_ADVLOCK locks the vnode), so other processes run in
+      // between: the file found may be unlinked and replaced before it is locked (SYLLABUS L2.4).
+      call.state[LOOKED_UP_KEY] = true;
+      return call.block({ reason: `open(${file.describe()}, ${exclusive ? 'O_EXLOCK' : 'O_SHLOCK'}): path looked up, lock not taken yet`, untilMs: call.nowMs, interruptible: false });
+    }
     if (inode.device.kind === 'nfs') return this.#flockAsRecordLock(call, file, inode, mode, nonblock);
     const label = file.describe();
     return this.#flockAcquire(call, file, this.#locksOf(inode, label), label, mode, nonblock);
@@ -158,7 +167,7 @@ export class Locks {
     const pids = this.#pidsOf(locks, conflicts);
     if (nonblock) {
       const theirs = flockName(locks.flock.modeOf(conflicts[0]!)!);
-      call.fail('EAGAIN', `EWOULDBLOCK: ${label} is locked (${theirs}) through another open file description${heldByText(pids)}`);
+      call.fail('EAGAIN', `EWOULDBLOCK: ${label} is locked (${theirs}) through another open file description${heldByText(pids, call.proc.pid)}`);
     }
     return call.block({ reason: `flock(${label}, ${flockName(mode)})`, heldBy: pids });
   }
@@ -207,7 +216,7 @@ export class Locks {
     this.#tidy(inode);
     if (how === 'nonblock') {
       // fcntl(2): a conflicting F_SETLK "returns -1 and sets errno to EACCES or EAGAIN"; Linux uses EAGAIN.
-      call.fail('EAGAIN', `${describeRange(conflicts[0]!)} of ${label} is already locked${heldByText(pids)}`);
+      call.fail('EAGAIN', `${describeRange(conflicts[0]!)} of ${label} is already locked${heldByText(pids, call.proc.pid)}`);
     }
     if (isPosixOwner(owner)) {
       const cycle = this.#deadlockCycle(owner, locks, conflicts);
@@ -352,7 +361,12 @@ export class Locks {
   }
 }
 
-/** One held lock, as `Locks.snapshot()` reports it. */
+/** Every lock held right now in the machine `kernel` (for visualisers and tests: `heldLocks(sim.kernel)`). */
+export function heldLocks(kernel: Kernel): LockInfo[] {
+  return (kernel.ext.locks as Locks | undefined)?.snapshot() ?? [];
+}
+
+/** One held lock, as `heldLocks` reports it. */
 export interface LockInfo {
   /** The path the file was first locked through. */
   file: string;
@@ -374,8 +388,9 @@ function flockName(mode: FlockMode): string {
   return mode === 'exclusive' ? 'LOCK_EX' : 'LOCK_SH';
 }
 
-function heldByText(pids: number[]): string {
-  return pids.length ? `, held by pid ${pids.join(', ')}` : '';
+function heldByText(pids: number[], caller: number): string {
+  if (pids.length === 0) return '';
+  return `, held by ${pids.map((p) => (p === caller ? `pid ${p} (the caller itself, through another open())` : `pid ${p}`)).join(', ')}`;
 }
 
 function describeRange(l: RangeLock<RangeOwner>): string {

@@ -44,7 +44,7 @@ export const cgroupSyscalls: SyscallTable = {
   cgroup_of(c, pidArg: unknown) {
     const pid = argInt(c, pidArg, 'pid');
     const p = pid === 0 ? c.proc : c.kernel.procs.get(pid);
-    if (!p) c.fail('ESRCH', `no process ${pid}`);
+    if (!p) return c.fail('ESRCH', `no process ${pid}`);
     const cg = tree(c).cgroupOf(p);
     return cg.removed ? `${cg.path} (deleted)` : cg.path;
   },

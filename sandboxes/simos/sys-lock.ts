@@ -14,6 +14,7 @@ import type { Inode } from './inode.ts';
 import { Locks, type RangeOwner } from './locks.ts';
 import { byteRange, type RangeType } from './record-lock.ts';
 import { fdFile } from './sys-fd.ts';
+import { SEEK_CUR, SEEK_END, SEEK_SET } from './sys-file.ts';
 
 /** flock(2) operations (Linux values). */
 export const LOCK_SH = 1;
@@ -33,11 +34,6 @@ export const F_OFD_SETLKW = 38;
 export const F_RDLCK = 0;
 export const F_WRLCK = 1;
 export const F_UNLCK = 2;
-
-/** l_whence values (lseek(2)). */
-export const SEEK_SET = 0;
-export const SEEK_CUR = 1;
-export const SEEK_END = 2;
 
 /** lockf(3) commands. */
 export const F_ULOCK = 0;
@@ -141,8 +137,8 @@ function getLock(c: Call, file: OpenFile, arg: unknown, ofd: boolean): FlockResu
         pid: found.pid,
       }
     : { type: F_UNLCK, whence: l.whence, start: l.start, len: l.len, pid: l.pid };
-  // As in C, the caller's struct is filled in too (when it can be written).
-  if (Object.isExtensible(arg)) Object.assign(arg as object, result);
+  // Unlike C, the caller's object is left alone: JS code reuses lock descriptions like
+  // `const WHOLE = { type: F_WRLCK }`, and filling it in would silently turn it into F_UNLCK.
   return result;
 }
 

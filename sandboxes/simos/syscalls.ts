@@ -10,10 +10,20 @@ import { lockSyscalls } from './sys-lock.ts';
 import './api-lock.ts';
 import { ipcSyscalls } from './sys-ipc.ts';
 import './api-ipc.ts';
+import { fileSyscalls } from './sys-file.ts';
+import './api-file.ts';
+import './cgroup-mount.ts';
+import { cgroupSyscalls } from './sys-cgroup.ts';
+import './api-cgroup.ts';
+import { win32Syscalls } from './win32/sys-win32.ts';
+import './win32/api-win32.ts';
 
 export const syscallTable: SyscallTable = {
   ...procSyscalls,
   ...fdSyscalls,
   ...lockSyscalls,
   ...ipcSyscalls,
+  ...fileSyscalls,
+  ...cgroupSyscalls,
+  ...win32Syscalls,
 };

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { Sim, O_CREAT, O_RDONLY, O_WRONLY, O_APPEND, O_TRUNC, bootSim, enumerateCrashStates, type Sys, type CrashState } from '../../../sandboxes/simos/index.ts';
+
+const text = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : null);
+
+/** Run `work` with recording on, on a disk holding `files`; return every crash state. */
+async function states(work: (k: Sys) => Promise<void>, files: Record<string, string> = {}, opts = {}): Promise<CrashState[]> {
+  const sim = new Sim({ console: () => {} }).configureDisk({ record: true, files });
+  await sim.run(work);
+  return [...enumerateCrashStates(sim.diskRecording(), opts)];
+}
+
+async function fsyncDir(k: Sys, path: string): Promise<void> {
+  const d = await k.open(path, O_RDONLY);
+  await k.fsync(d);
+  await k.close(d);
+}
+
+const X1000 = 'x'.repeat(1000);
+
+/** Replace /data/v via a temporary file: write, (fsync), rename, fsync the directory. */
+const replaceVersion = (syncTmp: boolean) => async (k: Sys) => {
+  const fd = await k.open('/data/v.tmp', O_CREAT | O_WRONLY);
+  await k.write(fd, X1000);
+  if (syncTmp) await k.fsync(fd);
+  await k.close(fd);
+  await k.rename('/data/v.tmp', '/data/v');
+  await fsyncDir(k, '/data');
+};
+
+describe('enumerateCrashStates', () => {
+  it('tmp + fsync + rename + dir fsync: exactly the 5 images counted by hand, and v is never empty or torn', async () => {
+    // ops: 1 create v.tmp, 2 write [0,1000), 3 fsync v.tmp, 4 rename, 5 fsync /data.
+    // point 0: {v=1}; after 1: v.tmp empty; after 2: v.tmp whole or torn at 512 (without the
+    // create the data is unreachable: a repeat); after 4: v = the new file. 5 distinct images.
+    const all = await states(replaceVersion(true), { '/data/v': '1' });
+    const seen = all.map((s) => [s.point, text(s.image.readFile('/data/v')), s.image.readFile('/data/v.tmp')?.length ?? null]);
+    expect(seen).toEqual([
+      [0, '1', null],
+      [1, '1', 0],
+      [2, '1', 1000],
+      [2, '1', 512],
+      [4, X1000, null],
+    ]);
+  });
+
+  it('without fsync before the rename, v can come back empty or torn (7 images)', async () => {
+    const all = await states(replaceVersion(false), { '/data/v': '1' });
+    expect(all.length).toBe(7);
+    const vs = new Set(all.map((s) => s.image.readFile('/data/v')!.length));
+    expect([...vs].sort((a, b) => a - b)).toEqual([0, 1, 512, 1000]);
+    const empty = all.find((s) => s.image.readFile('/data/v')!.length === 0)!;
+    expect(empty.description).toMatch(/after #3 rename \/data\/v\.tmp -> \/data\/v/);
+    expect(empty.description).toMatch(/lost: write \/data\/v\.tmp \[0, 1000\)/);
+  });
+
+  it('a log appended with write + fdatasync: every image is a prefix of the records, tears only inside the last', async () => {
+    const rec = (i: number) => `r${i}:`.padEnd(300, '.');
+    const all = await states(async (k) => {
+      const fd = await k.open('/data/log', O_WRONLY | O_APPEND);
+      for (let i = 0; i < 3; i++) {
+        await k.write(fd, rec(i));
+        await k.fdatasync(fd);
+      }
+    }, { '/data/log': '' });
+    // [0,300) no boundary; [300,600) tears at 512; [600,900) no boundary: 0, 300, 600, 512, 900.
+    expect(all.map((s) => s.image.readFile('/data/log')!.length)).toEqual([0, 300, 600, 512, 900]);
+    const full = rec(0) + rec(1) + rec(2);
+    for (const s of all) expect(full.startsWith(text(s.image.readFile('/data/log'))!)).toBe(true);
+  });
+
+  it('enumerates every subset of up to maxSubsetOps pending writes, then only prefixes', async () => {
+    const work = async (k: Sys) => {
+      const fd = await k.open('/data/f', O_WRONLY);
+      for (let i = 0; i < 4; i++) await k.pwrite(fd, String(i).repeat(100), i * 100);
+    };
+    expect((await states(work, { '/data/f': '' })).length).toBe(16);
+    // Subsets while <= 2 are pending: {}, {w0}, {w1}, {w0,w1}; then prefixes {w0..w2}, {w0..w3}.
+    const bounded = await states(work, { '/data/f': '' }, { maxSubsetOps: 2 });
+    expect(bounded.length).toBe(6);
+    // A write without the earlier ones leaves a hole of zeros before it.
+    const hole = bounded.find((s) => s.image.readFile('/data/f')![0] === 0)!;
+    expect(text(hole.image.readFile('/data/f')!.subarray(100))).toBe('1'.repeat(100));
+  });
+
+  it('keeps name operations of one directory in order (prefixes) and treats directories independently', async () => {
+    const all = await states(async (k) => {
+      await k.mkdir('/data/a');
+      await k.mkdir('/data/b');
+      await k.close(await k.open('/tmp/c', O_CREAT | O_WRONLY));
+    });
+    const shapes = all.map((s) => `${(s.image.list('/data') ?? []).join(',')}|${(s.image.list('/tmp') ?? []).join(',')}`);
+    // /data: {}, {a}, {a,b} (never b without a); /tmp on another device: with or without c.
+    expect(shapes.sort()).toEqual(['a,b|', 'a,b|c', 'a|', 'a|c', '|', '|c'].sort());
+  });
+
+  it('boots a machine on a crash state to run recovery', async () => {
+    const all = await states(replaceVersion(false), { '/data/v': '1' });
+    const results: string[] = [];
+    for (const s of all) {
+      const sim = bootSim(s.image, { console: () => {} });
+      await sim.run(async (k) => {
+        const fd = await k.open('/data/v', O_RDONLY);
+        const v = text(await k.read(fd, 2000))!;
+        results.push(v === '1' ? 'old' : v === X1000 ? 'new' : 'broken');
+        // Recovery can write and sync on the booted disk.
+        const t = await k.open('/data/recovered', O_CREAT | O_WRONLY | O_TRUNC);
+        await k.fsync(t);
+      });
+    }
+    expect(results.filter((r) => r === 'broken').length).toBe(2);
+  });
+
+  it('is fast enough to sweep a WAL run: measure distinct states per second', async () => {
+    const sim = new Sim({ console: () => {} }).configureDisk({ record: true, files: { '/data/log': '' } });
+    await sim.run(async (k) => {
+      const fd = await k.open('/data/log', O_WRONLY | O_APPEND);
+      // 300 records of 700 bytes, fdatasync after every 3 (an "fsync every N" writer).
+      for (let i = 0; i < 300; i++) {
+        await k.write(fd, `rec${i}`.padEnd(700, '.'));
+        if (i % 3 === 2) await k.fdatasync(fd);
+      }
+      // then a checkpoint: snapshot via tmp + fsync + rename + dir fsync
+      const t = await k.open('/data/snap.tmp', O_CREAT | O_WRONLY);
+      await k.write(t, new Uint8Array(64 * 1024).fill(7));
+      await k.fsync(t);
+      await k.rename('/data/snap.tmp', '/data/snap');
+      await fsyncDir(k, '/data');
+    });
+    const rec = sim.diskRecording();
+    const t0 = performance.now();
+    const e = enumerateCrashStates(rec);
+    let n = 0;
+    for (const s of e) {
+      n++;
+      expect(s.image.readFile('/data/log')!.length % 1).toBe(0);
+    }
+    const ms = performance.now() - t0;
+    console.log(`enumerator: ${rec.ops.length} ops, ${e.stats.points} points, ${e.stats.built} images built, ${n} distinct in ${ms.toFixed(0)} ms = ${Math.round((n / ms) * 1000)} distinct/s, ${Math.round((e.stats.built / ms) * 1000)} built/s`);
+    expect(n).toBe(e.stats.distinct);
+    expect(e.stats.sampledPoints).toBe(0);
+    expect(n).toBeGreaterThan(300);
+  });
+});
+
+describe('enumerateCrashStates: leaving out unreachable files changes nothing', () => {
+  /** A random mix of name and data operations, syncs and directory syncs, from `seed`. */
+  const randomWork = (seed: number) => async (k: Sys) => {
+    let x = seed * 7919 + 17;
+    const rnd = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648) >>> 8) % n;
+    const names = ['/data/a', '/data/b', '/data/sub/c', '/data/sub/d'];
+    const pick = () => names[rnd(names.length)]!;
+    for (let i = 0; i < 24; i++) {
+      try {
+        switch (rnd(7)) {
+          case 0: {
+            const fd = await k.open(pick(), O_CREAT | O_WRONLY | O_TRUNC);
+            await k.write(fd, 'x'.repeat(1 + rnd(700)));
+            if (rnd(4) === 0) await k.fsync(fd);
+            await k.close(fd);
+            break;
+          }
+          case 1: {
+            const fd = await k.open(pick(), O_WRONLY | O_APPEND);
+            await k.write(fd, 'y'.repeat(1 + rnd(300)));
+            if (rnd(4) === 0) await k.fdatasync(fd);
+            await k.close(fd);
+            break;
+          }
+          case 2:
+            await k.rename(pick(), pick());
+            break;
+          case 3:
+            await k.unlink(pick());
+            break;
+          case 4:
+            await k.link(pick(), pick());
+            break;
+          default:
+            await fsyncDir(k, rnd(2) ? '/data' : '/data/sub');
+        }
+      } catch (e) {
+        if (!(e instanceof Error) || !/ENOENT|EEXIST/.test(e.message)) throw e;
+      }
+    }
+  };
+
+  it('yields the same images with and without the pruning, over 25 random workloads', async () => {
+    let prunedSomething = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const sim = new Sim({ seed, console: () => {} }).configureDisk({ record: true, files: { '/data/sub/.keep': '' } });
+      await sim.run(randomWork(seed));
+      const opts = { maxCombinationsPerPoint: 1_000_000 };
+      const pruned = enumerateCrashStates(sim.diskRecording(), opts);
+      const full = enumerateCrashStates(sim.diskRecording(), { ...opts, keepUnreachableStreams: true });
+      const a = new Set([...pruned].map((s) => s.hash));
+      const b = new Set([...full].map((s) => s.hash));
+      expect(pruned.stats.sampledPoints + full.stats.sampledPoints).toBe(0);
+      expect([...a].sort(), `seed ${seed}`).toEqual([...b].sort());
+      expect(pruned.stats.built).toBeLessThanOrEqual(full.stats.built);
+      if (pruned.stats.built < full.stats.built) prunedSomething++;
+    }
+    expect(prunedSomething).toBeGreaterThan(5);
+  });
+});
