@@ -94,7 +94,7 @@ Sim.prototype.reboot = function (opts: RebootOptions = {}) {
   const image = this.kernel.ext[SURVIVOR] as DiskImage | undefined;
   if (!image) throw new Error('reboot() needs a powerCut() first');
   const { disk, ...simOpts } = opts;
-  const inherited = (this as { options?: SimOptions }).options ?? {};
+  const { disk: _previousDisk, ...inherited } = this.options;
   const next = new Sim({ ...inherited, seed: this.seed, limits: { ...this.kernel.limits }, ...simOpts });
   for (const [name, main] of this.kernel.programs) next.register(name, main);
   const old = this.kernel.ext.vfs as Vfs;

@@ -8,6 +8,7 @@ import { Kernel, type SyscallTable } from './kernel.ts';
 import type { Limits } from './limits.ts';
 import type { Process, ProgramMain } from './proc.ts';
 import type { Sys } from './sys.ts';
+import type { DiskOptions } from './vfs.ts';
 import { configureWin32, type Win32Options } from './win32/personality.ts';
 import { syscallTable } from './syscalls.ts';
 import { formatStatus, type TraceRecord } from './trace.ts';
@@ -22,6 +23,8 @@ export interface SimOptions {
   trace?: boolean;
   /** Faults and variants of the Win32 personality (dropped job notifications, pre-Windows-8 jobs). */
   win32?: Win32Options;
+  /** The disk to boot on, files to preload, fault injection (fsync EIO), recording for the crash enumerator. */
+  disk?: DiskOptions;
 }
 
 /** A process as a test sees it after (or during) a run. */
@@ -60,8 +63,11 @@ export interface RunOptions {
 export class Sim {
   readonly kernel: Kernel;
   readonly seed: number;
+  /** What this machine was made with; reboot() boots the next one with the same. */
+  readonly options: SimOptions;
 
   constructor(opts: SimOptions = {}, extraSyscalls: SyscallTable = {}) {
+    this.options = opts;
     this.seed = opts.seed ?? 1;
     this.kernel = new Kernel({
       seed: this.seed,
@@ -71,6 +77,7 @@ export class Sim {
     });
     this.kernel.trace.enabled = opts.trace ?? true;
     if (opts.win32) configureWin32(this, opts.win32);
+    if (opts.disk) this.kernel.ext['vfs.options'] = opts.disk;
   }
 
   /** Make `main` startable by name with spawn/execve. */

@@ -98,12 +98,30 @@ const waitOptions = (v: unknown) => {
   return known.length ? known.join('|') : formatValue(v);
 };
 
+/** Open flags as strace prints them: `O_RDWR|O_CREAT|O_TRUNC` (Linux values; O_SHLOCK/O_EXLOCK are macOS's). */
+const OPEN_FLAGS: [number, string][] = [
+  [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'], [0o4000, 'O_NONBLOCK'],
+  [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o2000000, 'O_CLOEXEC'], [0x10, 'O_SHLOCK'], [0x20, 'O_EXLOCK'],
+];
+const openFlags = (v: unknown) => {
+  if (typeof v !== 'number') return formatValue(v);
+  const mode = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][v & 3]!;
+  let rest = v & ~3;
+  const names = [mode];
+  for (const [bit, name] of OPEN_FLAGS) if (rest & bit) (names.push(name), (rest &= ~bit));
+  if (rest) names.push(`0${rest.toString(8)}`);
+  return names.join('|');
+};
+const whence = (v: unknown) => (['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][v as number] ?? formatValue(v));
+
 /** Arguments that read better by name than by number, per call (strace does the same). */
 const ARG_FORMATS: Record<string, ((v: unknown) => string)[]> = {
   kill: [formatValue, sig],
   sigaction: [sig],
   waitpid: [formatValue, waitOptions],
   pidfd_send_signal: [formatValue, sig],
+  open: [formatValue, openFlags],
+  lseek: [formatValue, formatValue, whence],
 };
 
 const PRCTL_OPTIONS: Record<number, string> = { 1: 'PR_SET_PDEATHSIG', 2: 'PR_GET_PDEATHSIG', 36: 'PR_SET_CHILD_SUBREAPER', 37: 'PR_GET_CHILD_SUBREAPER' };
