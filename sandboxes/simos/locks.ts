@@ -131,6 +131,7 @@ export class Locks {
       // scheduling point, so a waiter may get the lock first (and LOCK_NB then fails, lockless).
       locks.flock.release(file);
       this.#note(`flock ${flockName(mode)} on ${label}: dropped the ${held} lock to convert it`);
+      this.#tidy(inode);
       this.kernel.scheduler.changed();
       // A scheduling point, not a wait: nothing to interrupt, so no EINTR here.
       return call.block({ reason: `flock(${label}, ${flockName(mode)}): converting, the old lock is already gone`, untilMs: call.nowMs, interruptible: false });
@@ -300,7 +301,8 @@ export class Locks {
     const hadFlock = l.flock.release(file);
     const hadRange = l.ranges.releaseOwner(file);
     if (hadFlock || hadRange) {
-      this.#note(`${hadFlock ? 'flock' : 'OFD'} lock on ${l.label} released: the last fd of its open file description closed`);
+      const kinds = [hadFlock ? 'flock lock' : '', hadRange ? 'OFD locks' : ''].filter(Boolean).join(' and ');
+      this.#note(`${kinds} on ${l.label} released: the last fd of its open file description closed`);
       this.kernel.scheduler.changed();
     }
     this.#tidy(inode);

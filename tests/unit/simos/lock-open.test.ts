@@ -66,6 +66,16 @@ describe('open with O_EXLOCK / O_SHLOCK (flock semantics)', () => {
     await expect(run).rejects.toThrow(/pid 2 \(main\): in open\(\), waiting for flock\(\/tmp\/job.lock, LOCK_EX\) — held by pid 2/);
   });
 
+  it('a filesystem without locking (cgroupfs) refuses O_EXLOCK with EOPNOTSUPP; flock there is EINVAL', async () => {
+    const seen: string[] = [];
+    await runSim(async (k) => {
+      seen.push(await outcome(k.open('/sys/fs/cgroup/cgroup.procs', O_RDONLY | O_EXLOCK)));
+      const fd = await k.open('/sys/fs/cgroup/cgroup.procs', O_RDONLY);
+      seen.push(await outcome(k.flock(fd, LOCK_SH)));
+    });
+    expect(seen).toEqual(['EOPNOTSUPP', 'EINVAL']);
+  });
+
   it('D2a: the holder unlinks the file; a new open(O_CREAT) makes a new inode whose LOCK_EX|LOCK_NB succeeds', async () => {
     const seen: Record<string, unknown> = {};
     await runSim(async (k) => {

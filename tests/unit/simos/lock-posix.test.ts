@@ -142,6 +142,23 @@ describe('POSIX record locks: owned by the process', () => {
     }
   });
 
+  it('dup2 over an fd of the file drops them too; threads of the process share them', async () => {
+    const seen: string[] = [];
+    await runSim(async (k) => {
+      const fd = await k.open(P, O_RDWR | O_CREAT);
+      const twin = await k.open(P, O_RDONLY);
+      await k.fcntl(fd, F_SETLK, WHOLE);
+      const tid = await k.thread(async (t) => {
+        seen.push(`thread: ${await outcome(t.fcntl(fd, F_SETLK, WHOLE))}`); // same owner: no conflict
+      });
+      await k.join(tid);
+      await inChild(k, async (c) => void seen.push(`before dup2: ${await outcome(c.fcntl(fd, F_SETLK, WHOLE))}`));
+      await k.dup2(1, twin); // closes `twin`, an fd of the locked file
+      await inChild(k, async (c) => void seen.push(`after dup2: ${await outcome(c.fcntl(fd, F_SETLK, WHOLE))}`));
+    });
+    expect(seen).toEqual(['thread: ok', 'before dup2: EAGAIN', 'after dup2: ok']);
+  });
+
   it('fork does not inherit POSIX locks, and the child closing its copies does not drop the parent\'s', async () => {
     const seen: unknown[] = [];
     let parent = 0;
