@@ -40,7 +40,8 @@ export class Call {
   /**
    * A signal handler ran while this call was blocked: on the next attempt the call fails with
    * EINTR — or, if the handler stored a partial result in `state.partialResult` (bytes a pipe
-   * write had already moved), returns that, as Linux returns a short count.
+   * write had already moved), returns that, as Linux returns a short count. Before failing, it
+   * calls `state.onInterrupt` if the handler left one, to undo what it set up before blocking.
    */
   interrupted = false;
   resolve!: (value: unknown) => void;

@@ -120,6 +120,8 @@ export class Kernel {
     if (call.interrupted) {
       call.interrupted = false;
       if (call.state.partialResult !== undefined) return call.state.partialResult;
+      // Let the handler undo what it set up before blocking (an open file not yet in the fd table).
+      (call.state.onInterrupt as (() => void) | undefined)?.();
       throw new SysError('EINTR', call.name, 'a signal handler ran while the call was waiting');
     }
     return handler(call, ...call.args);

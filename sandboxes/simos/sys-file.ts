@@ -135,6 +135,9 @@ function open(c: Call, pathArg: unknown, flagsArg: unknown, modeArg: unknown): u
     if (lock) {
       c.state.open = pending;
       c.state.lock = lock;
+      // A signal handler may end the wait with EINTR: the description never reaches an fd then.
+      const unopened = pending.file;
+      c.state.onInterrupt = () => discardUnopened(unopened);
     }
   }
   const lock = c.state.lock as number | undefined;
