@@ -44,7 +44,85 @@ export interface EventRecord {
   detail: Record<string, unknown>;
 }
 
-export type TraceRecord = SyscallRecord | EventRecord;
+/**
+ * A file's bytes inside a DiskSnapshotRecord: the first `size` bytes of `blobs[blob]` (base64).
+ * Contents that are a prefix of one another share a blob. When the blob is shorter than `size`,
+ * or `blob` is absent while `size > 0`, the report carried only that much (its byte budget).
+ */
+export interface DiskBytes {
+  size: number;
+  blob?: number;
+}
+
+/** One name under the reported directory, as the page cache and the disk each hold it. */
+export interface DiskFileSnapshot {
+  /** Path relative to DiskSnapshotRecord.dir (`Logfile.3`, `old/Snapshot.2`). */
+  name: string;
+  /** Regular files leave it out. */
+  type?: 'dir' | 'symlink';
+  /** What processes read now (the page cache); absent when the name exists only on the disk. */
+  cache?: DiskBytes;
+  /** What a power cut that lost every unsynced operation would leave; absent when not on the disk. */
+  durable?: DiskBytes;
+  /** Byte ranges [start, end) where the cache differs from the disk (unsynced data), merged, at most 32. */
+  dirty?: [number, number][];
+}
+
+/** A name under the reported directory in one crash image: a regular file's bytes, or its type. */
+export interface DiskCrashFile extends DiskBytes {
+  name: string;
+  type?: 'dir' | 'symlink';
+}
+
+/** A moment of a recorded run at which the power could fail, and what a reboot would find. */
+export interface DiskCrashPoint {
+  /** Disk operations issued before the cut (0: before the first one). */
+  op: number;
+  /** The last of them in words (`fdatasync /data/db/Logfile.3`), or `before any disk operation`. */
+  what: string;
+  timeMs: number;
+  pid: number;
+  /** That operation was a sync barrier (fsync/fdatasync, or a failed one). */
+  barrier: boolean;
+  /** What certainly survives a cut here: everything synced, nothing pending. */
+  files: DiskCrashFile[];
+  /**
+   * Distinct disks (whole machine) a power cut could leave that the enumerator first found after
+   * the previous point kept in the report, up to and including this one.
+   */
+  possible: number;
+  /** A few of those that differ from `files` (what was lost or torn, in the enumerator's words). */
+  examples: { op: number; description: string; files: DiskCrashFile[] }[];
+}
+
+/**
+ * The files of one directory at the end of a run, page cache versus disk, and — when the run's
+ * disk operations were recorded — a sample of the points where a power cut could fall. Sent by
+ * `reportDisk` (simos/testing) for the disk view; never part of a kernel trace. JSON-safe.
+ */
+export interface DiskSnapshotRecord {
+  kind: 'disk';
+  /** Where in the run's trace the snapshot was taken, and its virtual time. */
+  seq: number;
+  timeMs: number;
+  /** Always 0: the test took it, not a process. */
+  pid: number;
+  dir: string;
+  files: DiskFileSnapshot[];
+  /** Base64 contents referenced by DiskBytes.blob. */
+  blobs: string[];
+  /** Disk operations the run issued, when recorded. */
+  ops?: number;
+  crashPoints?: DiskCrashPoint[];
+  /** Distinct crash disks counted, and false when the count stopped at its limit (DiskReportOptions.maxStates). */
+  crashStates?: { distinct: number; complete: boolean };
+  /** What the snapshot left out, in words (contents cut short, points sampled). */
+  notes: string[];
+  /** Set when the snapshot could not be taken; the rest may be empty. */
+  error?: string;
+}
+
+export type TraceRecord = SyscallRecord | EventRecord | DiskSnapshotRecord;
 
 export class Trace {
   readonly records: TraceRecord[] = [];
@@ -136,6 +214,7 @@ const ARGS_FORMATS: Record<string, (args: unknown[]) => string[]> = {
 
 export function formatRecord(r: TraceRecord): string {
   const when = `${String(r.timeMs).padStart(5)}ms`;
+  if (r.kind === 'disk') return `${when} === disk snapshot of ${r.dir}: ${r.files.length} name(s)${r.crashPoints ? `, ${r.crashPoints.length} crash point(s)` : ''}`;
   if (r.kind === 'syscall') {
     const who = r.tid === r.pid ? `[pid ${r.pid}]` : `[pid ${r.pid}/${r.tid}]`;
     const res = r.errno ? `-1 ${r.errno}` : formatValue(r.result);
@@ -160,4 +239,30 @@ export function formatRecord(r: TraceRecord): string {
     note: () => `    pid ${r.pid}: ${d.text}`,
   };
   return `${when} ${text[r.event]()}`;
+}
+
+/**
+ * A copy of `records` that survives structured cloning (postMessage from the sandbox worker):
+ * system call arguments can be functions (fork, sigaction, thread), which become "<fn>".
+ */
+export function cloneableRecords(records: readonly TraceRecord[]): TraceRecord[] {
+  return records.map((r): TraceRecord => {
+    if (r.kind === 'syscall') return { ...r, args: r.args.map(cloneableValue), ...('result' in r ? { result: cloneableValue(r.result) } : {}) };
+    if (r.kind === 'event') return { ...r, detail: cloneableValue(r.detail) as Record<string, unknown> };
+    return r; // disk snapshots are plain data already
+  });
+}
+
+function cloneableValue(v: unknown): unknown {
+  if (typeof v === 'function') return '<fn>';
+  if (typeof v === 'symbol') return String(v);
+  if (v instanceof Uint8Array) return v.slice();
+  if (Array.isArray(v)) return v.map(cloneableValue);
+  if (v && typeof v === 'object') {
+    if (v instanceof Error) return `${v.name}: ${v.message}`;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = cloneableValue(x);
+    return out;
+  }
+  return v;
 }

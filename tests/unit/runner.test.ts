@@ -201,6 +201,22 @@ it('waits', async () => { later(); await new Promise((resolve) => setTimeout(res
     expect(only(events, 'compile-error')[0]!.position).toMatchObject({ file: 'solution.ts', line: 2 });
   });
 
+  it('locates a redeclared variable, which only the engine notices', async () => {
+    const { events, summary } = await run({
+      'solution.ts': "import { SIZE } from './size';\nexport function f() {\n  let total = SIZE;\n  let total = 1;\n  return total;\n}",
+      'size.ts': 'export const SIZE = 1;',
+      'f.test.ts': "import { it } from 'vitest';\nimport { f } from './solution';\nit('f', () => { f(); });",
+    });
+    expect(summary.stopped).toBe('compile-error');
+    expect(only(events, 'compile-error')).toEqual([
+      {
+        type: 'compile-error',
+        message: "SyntaxError: Identifier 'total' has already been declared",
+        position: { file: 'solution.ts', line: 4, column: 3 },
+      },
+    ]);
+  });
+
   it('says that vi is not available instead of failing obscurely', async () => {
     const { events } = await run({
       'solution.ts': SUM,

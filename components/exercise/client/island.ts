@@ -12,8 +12,8 @@ import type { ProgressStore } from '../../progress/store.ts';
 import { readPayload, type ExercisePayload } from '../payload.ts';
 import { renderVisualisers, type TraceEvent } from '../visualisers.ts';
 import type { ExerciseEditor, RunMarker, SolutionDiff } from './editor.ts';
-import { loadEditorModule, loadSandbox, loadTerminalModule } from './lazy.ts';
-import { ansi, formatEvent, summaryText } from './run-report.ts';
+import { loadEditorModule, loadSandbox, loadTerminalModule, loadVisualisers } from './lazy.ts';
+import { ansi, createRunReporter, summaryText } from './run-report.ts';
 import type { TerminalView } from './terminal.ts';
 import { colorScheme } from './theme.ts';
 
@@ -95,36 +95,49 @@ export class ExerciseIsland {
 
   /** Loads Monaco into the code area (once); resolves with the editor. */
   activate(): Promise<ExerciseEditor> {
-    this.editor ??= (async () => {
-      this.section.dataset.state = 'loading';
-      this.parts.editorState.textContent = 'Loading the editor…';
-      const { createEditor } = await loadEditorModule();
-      const host = document.createElement('div');
-      host.className = 'exercise-monaco';
-      const editor = await createEditor(host, {
+    if (!this.editor) {
+      this.editor = this.mountEditor();
+      this.editor.catch((error: Error) => {
+        this.editor = undefined;
+        this.section.dataset.state = '';
+        this.parts.editorState.textContent = 'Click the code to edit it';
+        this.showMessage(`The editor could not load (${error.message}). Run tests still checks the code shown; click the code to try again.`);
+      });
+    }
+    return this.editor;
+  }
+
+  private async mountEditor(): Promise<ExerciseEditor> {
+    this.section.dataset.state = 'loading';
+    this.parts.editorState.textContent = 'Loading the editor…';
+    const { createEditor } = await loadEditorModule();
+    // Mounted beside the static code so Monaco measures its real width; the static code goes in
+    // the same task, so the swap is never painted half-done.
+    const host = document.createElement('div');
+    host.className = 'exercise-monaco';
+    this.parts.staticCode.after(host);
+    let editor: ExerciseEditor;
+    try {
+      editor = await createEditor(host, {
         exerciseId: this.data.id,
         code: this.currentCode(),
         onRun: () => void this.run(),
         label: `Code editor for ${this.data.title}: solution.ts`,
       });
-      this.parts.staticCode.replaceWith(host);
-      editor.setRunMarkers(this.markers);
-      editor.onChange(() => this.saveSoon());
-      this.editorReady = editor;
-      this.section.dataset.state = 'editing';
-      this.parts.editorState.textContent = 'Saved in this browser as you type';
-      // After the current event: the pointerdown that woke us still has its default focus
-      // change to make, which would otherwise take the focus straight back out of the editor.
-      if (this.focusWhenReady) setTimeout(() => editor.focus(), 0);
-      return editor;
-    })();
-    this.editor.catch((error: Error) => {
-      this.editor = undefined;
-      this.section.dataset.state = '';
-      this.parts.editorState.textContent = 'Click the code to edit it';
-      this.showMessage(`The editor could not load (${error.message}). Run tests still checks the code shown; try again to edit.`);
-    });
-    return this.editor;
+    } catch (error) {
+      host.remove();
+      throw error;
+    }
+    this.parts.staticCode.remove();
+    editor.setRunMarkers(this.markers);
+    editor.onChange(() => this.saveSoon());
+    this.editorReady = editor;
+    this.section.dataset.state = 'editing';
+    this.parts.editorState.textContent = 'Saved in this browser as you type';
+    // After the current event: the pointerdown that woke us still has its default focus change
+    // to make, which would otherwise take the focus straight back out of the editor.
+    if (this.focusWhenReady) setTimeout(() => editor.focus(), 0);
+    return editor;
   }
 
   /** The code a run checks: the editor's, else what the page shows. */
@@ -149,12 +162,13 @@ export class ExerciseIsland {
     this.write(ansi.dim(`Running ${testFiles.join(', ')} against your solution.ts\n\n`));
 
     const traces: TraceEvent[] = [];
+    const report = createRunReporter();
     let summary: RunSummary;
     try {
       const sandbox = await loadSandbox();
       summary = await sandbox.run(
         { exerciseId: this.data.id, files: { ...this.data.tests, 'solution.ts': code }, testFiles, timeoutMs: this.data.timeoutMs },
-        (event) => current() && this.onRunEvent(event, traces),
+        (event) => current() && this.onRunEvent(event, report(event), traces),
       );
     } catch (error) {
       if (!current()) return;
@@ -171,6 +185,11 @@ export class ExerciseIsland {
     this.store.saveRun(this.data.id, code, { passed: summary.passed, failed: summary.failed });
     this.showBadge();
     this.editorReady?.setRunMarkers(this.markers);
+    if (traces.length > 0) {
+      // A view that fails to load must not hide the run's result, which is already shown.
+      await loadVisualisers().catch(() => {});
+      if (!current()) return;
+    }
     this.clearVisuals = renderVisualisers(this.parts.visual, traces, { exerciseId: this.data.id, scheme: colorScheme() });
   }
 
@@ -227,8 +246,8 @@ export class ExerciseIsland {
     solution.focus();
   }
 
-  private onRunEvent(event: RunEvent, traces: TraceEvent[]): void {
-    this.write(formatEvent(event));
+  private onRunEvent(event: RunEvent, text: string, traces: TraceEvent[]): void {
+    this.write(text);
     if (event.type === 'compile-error') {
       this.markers.push({ position: event.position, message: event.message, severity: 'error' });
     } else if (event.type === 'runtime-error' && event.position) {

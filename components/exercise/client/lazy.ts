@@ -25,6 +25,14 @@ export function loadTerminalModule(): Promise<TerminalModule> {
   return terminalModule;
 }
 
+let visualiserModules: Promise<unknown> | undefined;
+
+/** The visualisers register themselves when imported (components/visualisers/all.ts). */
+export function loadVisualisers(): Promise<unknown> {
+  visualiserModules ??= retryable(import('../../visualisers/all.ts'), () => (visualiserModules = undefined));
+  return visualiserModules;
+}
+
 /** One sandbox for the page: a run in one exercise cancels a run still going in another. */
 export function loadSandbox(): Promise<PreloadableSandbox> {
   sandbox ??= retryable(

@@ -80,6 +80,7 @@ export function buildTimeline(records: readonly TraceRecord[]): Timeline {
   let end: Moment = { seq: 0, timeMs: 0 };
 
   for (const r of records) {
+    if (r.kind !== 'syscall' && r.kind !== 'event') continue; // other views' records (disk snapshots)
     const at: Moment = { seq: num(r.seq), timeMs: num(r.timeMs) };
     start ??= at;
     end = at;
