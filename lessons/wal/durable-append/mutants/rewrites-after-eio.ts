@@ -1,0 +1,17 @@
+import type { Sys } from 'simos';
+
+/**
+ * Append one encoded log record to the log open on `fd` (O_WRONLY | O_APPEND) and return only
+ * once it is durable. Any failure is thrown to the caller, who must not acknowledge the record
+ * and must treat the log as needing recovery.
+ */
+export async function durableAppend(k: Sys, fd: number, rec: Uint8Array): Promise<void> {
+  await k.write(fd, rec);
+  try {
+    await k.fdatasync(fd);
+  } catch {
+    // The write-back failed, so the record never reached the disk: write it again and sync.
+    await k.write(fd, rec);
+    await k.fdatasync(fd);
+  }
+}
