@@ -4,6 +4,7 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import { satteri } from '@astrojs/markdown-satteri';
 import { checkExercises } from './site/markdown/check-exercises.mjs';
+import { monacoCssWithEditor } from './site/tools/monaco-css-with-editor.mjs';
 
 const projectRoot = fileURLToPath(new URL('.', import.meta.url)).replace(/\/$/, '');
 const lessonsDir = `${projectRoot}/lessons`;
@@ -25,6 +26,7 @@ export default defineConfig({
   },
   devToolbar: { enabled: false },
   vite: {
+    plugins: [monacoCssWithEditor()],
     // Monaco's editor and TypeScript workers are imported with `?worker`; ES-module workers
     // let them share chunks with the page (docs: notes/toolchain-findings.md §4).
     worker: { format: 'es' },

@@ -1,12 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Exercises import the simulated OS by package name, as in the browser sandbox.
-    // The more specific alias goes first: aliases match by prefix.
     alias: [
       { find: /^simos\/testing$/, replacement: here('./sandboxes/simos/testing.ts') },
       { find: /^simos$/, replacement: here('./sandboxes/simos/index.ts') },
@@ -14,6 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/content/**/*.test.ts', 'lessons/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'tests/e2e/**', 'tests/fidelity/**', 'tests/content/fixtures/**'],
+    // e2e and fidelity tests have their own configs; fixtures are exercises for testing the checks.
+    exclude: [...configDefaults.exclude, 'tests/e2e/**', 'tests/fidelity/**', 'tests/content/fixtures/**'],
   },
 });

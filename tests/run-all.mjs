@@ -18,20 +18,56 @@ const bin = (name) => join(projectRoot, 'node_modules', '.bin', name);
  * `required`, and is reported as "not present" otherwise.
  */
 const SUITES = [
-  { name: 'typecheck', kind: 'command', command: ['npm', 'run', '--silent', 'typecheck'] },
-  { name: 'unit + content', kind: 'vitest', config: 'vitest.config.ts', required: true },
-  { name: 'fidelity', kind: 'vitest', config: 'tests/fidelity/vitest.config.ts', required: true },
-  { name: 'e2e', kind: 'vitest', config: 'tests/e2e/vitest.config.ts', required: true },
+  { name: 'typecheck', kind: 'command', command: ['npm', 'run', '--silent', 'typecheck'], limitMin: 5 },
+  { name: 'unit + content', kind: 'vitest', config: 'vitest.config.ts', required: true, limitMin: 15 },
+  { name: 'fidelity', kind: 'vitest', config: 'tests/fidelity/vitest.config.ts', required: true, limitMin: 15 },
+  { name: 'e2e', kind: 'vitest', config: 'tests/e2e/vitest.config.ts', required: true, limitMin: 20 },
 ];
 
-function run(command, args) {
+let running;
+// The suites run in their own process groups, which Ctrl+C does not reach: pass it on.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (running) killGroup(running);
+    process.exit(130);
+  });
+}
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Runs a command in its own process group; past `limitMin` minutes the whole group is killed
+ * (vitest's own timeouts cannot interrupt a synchronous endless loop in a test).
+ */
+function run(command, args, limitMin) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
+    const child = spawn(command, args, {
+      cwd: projectRoot,
+      stdio: 'inherit',
+      detached: true,
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+    });
+    running = child;
+    const timer = setTimeout(() => {
+      console.error(`\n${command} ${args.join(' ')}: still running after ${limitMin} min; stopping it.`);
+      killGroup(child);
+    }, limitMin * 60_000);
     child.on('error', (error) => {
+      clearTimeout(timer);
       console.error(`${command}: ${error.message}`);
       resolve(1);
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      running = undefined;
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
@@ -39,7 +75,7 @@ function run(command, args) {
 async function runVitest(suite, scratch) {
   const report = join(scratch, `${suite.name.replace(/\W+/g, '-')}.json`);
   const args = ['run', '--config', suite.config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
-  const code = await run(bin('vitest'), args);
+  const code = await run(bin('vitest'), args, suite.limitMin);
   if (!existsSync(report)) return { passed: 0, failed: 1, note: `vitest exited with ${code} before reporting` };
   const json = JSON.parse(readFileSync(report, 'utf8'));
   let failed = json.numFailedTests ?? 0;
@@ -66,7 +102,7 @@ for (const suite of SUITES) {
     result = await runVitest(suite, scratch);
   } else {
     const [command, ...args] = suite.command;
-    const code = await run(command, args);
+    const code = await run(command, args, suite.limitMin);
     result = code === 0 ? { passed: 1, failed: 0, note: '' } : { passed: 0, failed: 1, note: `exit code ${code}` };
   }
   results.push({ ...suite, ...result, seconds: (performance.now() - t0) / 1000 });

@@ -188,6 +188,8 @@ export class DiskState {
   /** Pending ops per stream (file ino or directory ino), in issue order. */
   readonly pending = new Map<number, PendingOp[]>();
   nextIno: number;
+  /** Told of pending ops as they leave: made durable by a barrier ('synced') or dropped by a failed fsync ('lost'). */
+  onSettled: ((ops: readonly PendingOp[], how: 'synced' | 'lost') => void) | undefined;
 
   constructor(readonly image: DeviceImage) {
     for (const [ino, d] of image.inodes) this.base.set(ino, StoredInode.from(d));
@@ -207,7 +209,12 @@ export class DiskState {
   /** Record an op a process made; `seq` orders ops across streams and devices. */
   issue(seq: number, op: DiskOp): void {
     if (op.op === 'sync') return this.sync(op.ino, op.mtimeMs);
-    if (op.op === 'lose') return void this.pending.delete(op.ino);
+    if (op.op === 'lose') {
+      const dropped = this.pending.get(op.ino);
+      this.pending.delete(op.ino);
+      if (dropped) this.onSettled?.(dropped, 'lost');
+      return;
+    }
     const s = streamOf(op);
     let list = this.pending.get(s);
     if (!list) this.pending.set(s, (list = []));
@@ -238,6 +245,7 @@ export class DiskState {
     const done = ops.splice(0, count);
     if (ops.length === 0) this.pending.delete(stream);
     for (const p of done) applyOp(p.op, (ino, mode) => this.#baseInode(ino, mode));
+    if (done.length > 0) this.onSettled?.(done, 'synced');
   }
 
   #baseInode(ino: number, mode: number): StoredInode {

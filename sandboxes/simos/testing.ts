@@ -113,16 +113,34 @@ export interface DiskReportOptions {
  * Costs nothing where no one draws it (plain vitest): the snapshot is only built for a sink.
  */
 export function reportDisk(label: string, sim: Sim, opts: DiskReportOptions = {}): void {
+  reportedDir(sim, opts); // a wrong argument fails under plain vitest too, not only in the page
   const sink = (globalThis as { __workbookTraceSink?: TraceSink }).__workbookTraceSink;
   if (!sink) return;
   sink(label, [diskSnapshot(sim, opts)]);
 }
 
+/**
+ * `reportDisk` at the end of every `sim.run` of this machine, whether the run passed, failed
+ * (a failed expect inside it rejects the run) or was stopped: one line before the run, and a
+ * failing test still shows its disk. The view keeps the last report of each label, so a seed
+ * sweep shows the failing seed's disk, or the last seed's when all pass, like `explore`'s trace.
+ */
+export function reportDiskAfterRuns(label: string, sim: Sim, opts: DiskReportOptions = {}): void {
+  reportedDir(sim, opts); // checked now: a throw after the run would hide the run's own error
+  const run = sim.run;
+  const reporting = async function (this: Sim, ...args: Parameters<Sim['run']>) {
+    try {
+      return await run.apply(this, args);
+    } finally {
+      reportDisk(label, sim, opts);
+    }
+  } as Sim['run'];
+  Object.defineProperty(sim, 'run', { value: reporting, configurable: true, writable: true });
+}
+
 /** The record `reportDisk` sends (exported for tests of the disk view). Never throws for a valid Sim. */
 export function diskSnapshot(sim: Sim, opts: DiskReportOptions = {}): DiskSnapshotRecord {
-  if (!(sim instanceof Sim)) throw new TypeError(`reportDisk(label, sim): the second argument must be the Sim whose disk to show, got ${typeof sim}`);
-  const dir = (opts.dir ?? '/data').replace(/\/+$/, '') || '/';
-  if (!dir.startsWith('/')) throw new TypeError(`reportDisk: dir must be an absolute path, got ${JSON.stringify(opts.dir)}`);
+  const dir = reportedDir(sim, opts);
   const record: DiskSnapshotRecord = { kind: 'disk', seq: sim.trace.length, timeMs: sim.nowMs, pid: 0, dir, files: [], blobs: [], notes: [] };
   const vfs = sim.kernel.ext.vfs as Vfs | undefined;
   if (!vfs) {
@@ -147,6 +165,14 @@ export function diskSnapshot(sim: Sim, opts: DiskReportOptions = {}): DiskSnapsh
   record.blobs = blobs.encoded();
   record.notes = [...notes, ...blobs.notes.values()];
   return record;
+}
+
+/** The directory to report, after checking the arguments a test passed. */
+function reportedDir(sim: unknown, opts: DiskReportOptions): string {
+  if (!(sim instanceof Sim)) throw new TypeError(`reportDisk(label, sim): the second argument must be the Sim whose disk to show, got ${typeof sim}`);
+  const dir = (opts.dir ?? '/data').replace(/\/+$/, '') || '/';
+  if (!dir.startsWith('/')) throw new TypeError(`reportDisk: dir must be an absolute path, got ${JSON.stringify(opts.dir)}`);
+  return dir;
 }
 
 type Named = { name: string; type?: 'dir' | 'symlink'; data?: Uint8Array };

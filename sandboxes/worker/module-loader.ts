@@ -13,6 +13,7 @@
  * anything else throws an error that names the import and lists what is allowed.
  */
 import { ITERABLE_GUARD, LOOP_GUARD, type LoopGuard } from './loop-guard.ts';
+import type { SourcePosition } from '../protocol.ts';
 import type { TranspiledModule } from './transpile.ts';
 
 /** Prefix of the `//# sourceURL` of every exercise file: how stack frames from them are found. */
@@ -63,13 +64,36 @@ export function moduleLineOffset(): number {
   return lineOffset ?? 3;
 }
 
+/**
+ * A syntax error the engine found where sucrase, which only parses, found none: a redeclared
+ * `let`, a top-level `await`. Engines give no position for these, so we find one where we can.
+ */
 export class ModuleSyntaxError extends Error {
   override name = 'ModuleSyntaxError';
-  readonly file: string;
-  constructor(file: string, cause: unknown) {
-    super(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
-    this.file = file;
+  readonly position: SourcePosition;
+  constructor(module: TranspiledModule, cause: unknown) {
+    const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    const topLevelAwait = /await is only valid/.test(message);
+    super(topLevelAwait ? `${message} (exercise files cannot use await at top level: move it into an async function)` : message);
+    this.position = locateRedeclaration(module, message) ?? { file: module.file, line: 1, column: 1 };
   }
+}
+
+/** For "Identifier 'x' has already been declared": the second declaration of x. */
+function locateRedeclaration(module: TranspiledModule, message: string): SourcePosition | undefined {
+  const name = /Identifier '([\w$]+)' has already been declared/.exec(message)?.[1];
+  if (!name) return undefined;
+  const declaration = new RegExp(`\\b(?:let|const|var|class|function\\*?)\\s+${name.replace(/\$/g, '\\$')}\\b`, 'g');
+  const lines = module.code.split('\n');
+  let seen = 0;
+  for (let line = 0; line < lines.length; line++) {
+    for (const match of lines[line]!.matchAll(declaration)) {
+      if (++seen === 2) {
+        return { file: module.file, line: line + 1, column: module.positions.sourceColumnOfRun(line, match.index) + 1 };
+      }
+    }
+  }
+  return undefined;
 }
 
 export interface ModuleHost {
@@ -97,7 +121,7 @@ export class ExerciseModules {
       try {
         this.functions.set(module.file, compileModule(module.code, EXERCISE_URL_PREFIX + module.file, host.console));
       } catch (error) {
-        throw new ModuleSyntaxError(module.file, error);
+        throw new ModuleSyntaxError(module, error);
       }
     }
   }

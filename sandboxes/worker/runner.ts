@@ -83,7 +83,7 @@ export async function runTests(request: RunRequest, options: RunOptions): Promis
     });
   } catch (error) {
     if (!(error instanceof ModuleSyntaxError)) throw error;
-    emit({ type: 'compile-error', message: error.message, position: { file: error.file, line: 1, column: 1 } });
+    emit({ type: 'compile-error', message: error.message, position: error.position });
     return finish('compile-error');
   }
 

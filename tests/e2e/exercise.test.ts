@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exerciseSection, openEditor, runTests, storeCodeAndReload, terminalText } from './harness/exercise-driver.mjs';
+import { exerciseSection, openEditor, pasteCode, runTests, storeCodeAndReload, terminalText } from './harness/exercise-driver.mjs';
 import { useSite } from './harness/site';
 
 const ID = 'wal/decode-log';
@@ -49,6 +49,22 @@ function storedCode(page: Page): Promise<string | undefined> {
 }
 
 describe(`exercise ${ID}`, () => {
+  it("links no Monaco styles from the page; they arrive with the editor", async () => {
+    const { page, close } = await site.open(lessonPath);
+    const monacoRules = (owner: 'LINK' | 'STYLE') =>
+      page.evaluate(
+        (tag) =>
+          [...document.styleSheets]
+            .filter((sheet) => sheet.ownerNode?.nodeName === tag)
+            .reduce((n, sheet) => n + [...sheet.cssRules].filter((rule) => rule.cssText.includes('.monaco-editor')).length, 0),
+        owner,
+      );
+    expect(await monacoRules('LINK')).toBe(0);
+    await openEditor(page, ID);
+    expect(await monacoRules('STYLE')).toBeGreaterThan(50);
+    await close();
+  });
+
   it('passes every test with the reference solution', async () => {
     const { page, problems, close } = await site.open(lessonPath);
     await storeCodeAndReload(page, ID, solution);
@@ -57,7 +73,7 @@ describe(`exercise ${ID}`, () => {
     expect(failed).toBe(0);
     expect(passed).toBeGreaterThan(0);
     expect(result.state).toBe('passed');
-    await site.screenshot(page, 'exercise-solution-passed');
+    await site.screenshot(exerciseSection(page, ID), 'exercise-solution-passed');
     expect(problems).toEqual([]);
     await close();
   });
@@ -75,18 +91,37 @@ describe(`exercise ${ID}`, () => {
     await close();
   });
 
-  it('stops an infinite loop, says so, and the next run works', async () => {
+  it('stops an endless loop with a message that points at it, and the next run works', async () => {
     const { page, close } = await site.open(lessonPath);
-    await storeCodeAndReload(page, ID, `${solution}\nwhile (true) {}\n`);
+    const code = `${solution}\nwhile (true) {}\n`;
+    const loopLine = code.split('\n').indexOf('while (true) {}') + 1;
+    await storeCodeAndReload(page, ID, code);
     const stopped = await runTests(page, ID, 60_000);
-    expect(stopped.text).toMatch(/stopped/i);
     expect(stopped.state).toBe('failed');
-    await site.screenshot(page, 'exercise-loop-stopped');
+    await expect.poll(() => terminalText(page, ID)).toMatch(new RegExp(`Stopped a loop[\\s\\S]*solution\\.ts:${loopLine}:`));
+    await site.screenshot(exerciseSection(page, ID), 'exercise-loop-stopped');
 
     await resetToStarter(page);
     const next = await runTests(page, ID);
     expect(next.text).not.toMatch(/stopped/i);
-    expect(counts(next.text).passed + counts(next.text).failed).toBeGreaterThan(0);
+    expect(counts(next.text).failed).toBeGreaterThan(0);
+    await close();
+  });
+
+  it('stops a run that outlives its time limit (no loop to guard), and the next run works', async () => {
+    const { page, close } = await site.open(lessonPath);
+    // Catastrophic backtracking: seconds of work inside one regex call, which no loop guard sees.
+    await storeCodeAndReload(page, ID, `${solution}\n/(a+)+$/.test('a'.repeat(40) + '!');\n`);
+    const stopped = await runTests(page, ID, 60_000);
+    expect(stopped.text).toMatch(/stopped: ran longer than/);
+    expect(stopped.state).toBe('failed');
+
+    await resetToStarter(page);
+    const next = await runTests(page, ID);
+    expect(next.text).not.toMatch(/stopped/i);
+    expect(counts(next.text).failed).toBeGreaterThan(0);
+    // A fresh worker answers at once; the killed one is not waited for.
+    expect(next.ms).toBeLessThan(stopped.ms);
     await close();
   });
 
@@ -110,14 +145,12 @@ describe(`exercise ${ID}`, () => {
 
   it('reports a syntax error at its line and column', async () => {
     const { page, close } = await site.open(lessonPath);
-    await openEditor(page, ID);
-    await page.keyboard.press('Control+A');
     // Line 3, column 13 is the stray semicolon.
-    await page.keyboard.insertText('export function decodeLog(bytes: Uint8Array) {\n  bytes;\n  const x = ;\n}\n');
+    await pasteCode(page, ID, 'export function decodeLog(bytes: Uint8Array) {\n  bytes;\n  const x = ;\n}\n');
     const result = await runTests(page, ID);
     expect(result.text).toMatch(/did not compile/);
     await expect.poll(() => terminalText(page, ID)).toMatch(/solution\.ts:3:13\b/);
-    await site.screenshot(page, 'exercise-syntax-error');
+    await site.screenshot(exerciseSection(page, ID), 'exercise-syntax-error');
     await close();
   });
 });

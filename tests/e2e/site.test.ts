@@ -134,13 +134,17 @@ describe('progress marks', () => {
     const ids = await probe.page.locator('[data-progress-for]').evaluateAll((els) => els.map((e) => e.getAttribute('data-progress-for')!));
     expect(ids.length, 'the home page lists at least one exercise').toBeGreaterThan(0);
     const mark = probe.page.locator(`[data-progress-for="${ids[0]}"]`).first();
-    await expect.poll(() => mark.textContent()).toBe('Not started');
+    await expect.poll(() => mark.getAttribute('data-state')).toBe('not-started');
+    expect((await mark.textContent())?.trim()).toBe('Not started');
 
     const updatedAt = new Date().toISOString();
     const stored = { version: 1, exercises: { [ids[0]!]: { hintsRevealed: 0, updatedAt, result: { passed: 3, failed: 0, at: updatedAt } } } };
     await probe.page.evaluate(([key, value]) => localStorage.setItem(key!, value!), [PROGRESS_KEY, JSON.stringify(stored)]);
     await probe.page.reload();
-    await expect.poll(() => mark.textContent()).toBe('✓ Passed');
+    await expect.poll(() => mark.getAttribute('data-state')).toBe('passed');
+    expect((await mark.textContent())?.trim()).toBe('Passed');
+    // The symbol is drawn from the state, in the pass colour.
+    expect(await mark.evaluate((el) => getComputedStyle(el, '::before').content)).toBe('"✓"');
     expect(probe.problems).toEqual([]);
     await context.close();
   });

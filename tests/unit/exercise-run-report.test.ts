@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvent, summaryText } from '../../components/exercise/client/run-report.ts';
+import type { RunEvent } from '../../sandboxes/protocol.ts';
+import { createRunReporter, formatEvent, summaryText } from '../../components/exercise/client/run-report.ts';
 
 /** The text a learner sees, without the colour codes. */
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
@@ -23,10 +24,11 @@ describe('summaryText', () => {
 });
 
 describe('formatEvent', () => {
-  it('marks passing tests with a green ✓ and the suite path', () => {
+  it('marks passing tests with a green ✓ and the suite path, timing only slow ones', () => {
     const text = formatEvent({ type: 'test-end', id: '1', name: 'reads one record', suite: ['decode'], state: 'pass', durationMs: 2.4 });
     expect(text).toContain('\u001b[32m✓');
-    expect(plain(text)).toBe('  ✓ decode › reads one record (2 ms)\n');
+    expect(plain(text)).toBe('  ✓ decode › reads one record\n');
+    expect(plain(formatEvent({ type: 'test-end', id: '1', name: 'slow', suite: [], state: 'pass', durationMs: 120.2 }))).toBe('  ✓ slow (120 ms)\n');
   });
 
   it('shows a failure with its message, diff and position in the learner file', () => {
@@ -41,10 +43,10 @@ describe('formatEvent', () => {
     });
     expect(text).toContain('\u001b[31m✗');
     expect(plain(text)).toBe(
-      '  ✗ stops at a torn record (1 ms)\n' +
+      '  ✗ stops at a torn record\n' +
         '      expected 2 to be 1\n' +
         '\n      - Expected\n      + Received\n' +
-        '      at solution.ts:12:5\n',
+        '      at solution.ts:12:5\n\n',
     );
   });
 
@@ -84,5 +86,44 @@ describe('formatEvent', () => {
   it('leaves trace and test-start events to other views', () => {
     expect(formatEvent({ type: 'trace', label: 'run', records: [] })).toBe('');
     expect(formatEvent({ type: 'test-start', id: '1', name: 'x', suite: [] })).toBe('');
+  });
+});
+
+describe('createRunReporter', () => {
+  const pass = (name: string, suite: string[]): RunEvent => ({ type: 'test-end', id: name, name, suite, state: 'pass', durationMs: 1 });
+
+  it('prints each describe() block once, with its tests indented under it', () => {
+    const report = createRunReporter();
+    const text = [
+      pass('empty log', ['intact']),
+      pass('one record', ['intact']),
+      pass('cut header', ['torn', 'header']),
+      pass('cut payload', ['torn', 'payload']),
+      pass('top level', []),
+    ]
+      .map((event) => plain(report(event)))
+      .join('');
+    expect(text).toBe(
+      '  intact\n' +
+        '    ✓ empty log\n' +
+        '    ✓ one record\n' +
+        '  torn\n' +
+        '    header\n' +
+        '      ✓ cut header\n' +
+        '    payload\n' +
+        '      ✓ cut payload\n' +
+        '  ✓ top level\n',
+    );
+  });
+
+  it('starts fresh for every run', () => {
+    const first = createRunReporter();
+    first(pass('a', ['s']));
+    expect(plain(createRunReporter()(pass('a', ['s'])))).toBe('  s\n    ✓ a\n');
+  });
+
+  it('formats other events like formatEvent', () => {
+    const event: RunEvent = { type: 'output', stream: 'stdout', text: 'hi' };
+    expect(createRunReporter()(event)).toBe(formatEvent(event));
   });
 });

@@ -25,7 +25,27 @@ export function summaryText(summary: RunSummary, timeoutMs: number): string {
   return text;
 }
 
-/** Terminal text for one event; empty for events the terminal does not show. Lines end in `\n`. */
+/** Test durations at or above this are shown; faster ones would only add noise. */
+export const SLOW_TEST_MS = 50;
+
+/**
+ * A formatter for one run: terminal text for each event in order, empty for events the terminal
+ * does not show. Tests are listed under their describe() blocks the way vitest prints them, so
+ * each suite name appears once. Every chunk ends in `\n`.
+ */
+export function createRunReporter(): (event: RunEvent) => string {
+  let printedSuite: string[] = [];
+  return (event) => {
+    if (event.type !== 'test-end') return formatEvent(event);
+    let shared = 0;
+    while (shared < printedSuite.length && shared < event.suite.length && printedSuite[shared] === event.suite[shared]) shared++;
+    const headings = event.suite.slice(shared).map((name, i) => `${'  '.repeat(shared + i + 1)}${ansi.bold(name)}\n`);
+    printedSuite = event.suite;
+    return headings.join('') + formatTestEnd(event, '  '.repeat(event.suite.length + 1), event.name);
+  };
+}
+
+/** Terminal text for one event outside the flow of a run (test-end lines carry no suite headings). */
 export function formatEvent(event: RunEvent): string {
   switch (event.type) {
     case 'output':
@@ -36,7 +56,7 @@ export function formatEvent(event: RunEvent): string {
     case 'trace':
       return '';
     case 'test-end':
-      return formatTestEnd(event);
+      return formatTestEnd(event, '  ', [...event.suite, event.name].join(' › '));
     case 'runtime-error': {
       const at = event.position ? ansi.dim(`    at ${where(event.position)}\n`) : '';
       const stack = event.stack ? ansi.dim(indent(trimStack(event.stack, event.message), '    ')) : '';
@@ -57,17 +77,18 @@ export function where(position: SourcePosition): string {
   return `${position.file}:${position.line}:${position.column}`;
 }
 
-function formatTestEnd(event: Extract<RunEvent, { type: 'test-end' }>): string {
-  const name = [...event.suite, event.name].join(' › ');
-  const time = ansi.dim(` (${Math.round(event.durationMs)} ms)`);
-  if (event.state === 'pass') return `  ${ansi.green('✓')} ${name}${time}\n`;
-  if (event.state === 'skip') return `  ${ansi.dim(`○ ${name} (skipped)`)}\n`;
+function formatTestEnd(event: Extract<RunEvent, { type: 'test-end' }>, pad: string, name: string): string {
+  const time = event.durationMs >= SLOW_TEST_MS ? ansi.dim(` (${Math.round(event.durationMs)} ms)`) : '';
+  if (event.state === 'pass') return `${pad}${ansi.green('✓')} ${name}${time}\n`;
+  if (event.state === 'skip') return `${pad}${ansi.dim(`↓ ${name} (skipped)`)}\n`;
   const failure = event.failure;
-  let text = `  ${ansi.red('✗')} ${ansi.red(name)}${time}\n`;
+  let text = `${pad}${ansi.red('✗')} ${ansi.red(name)}${time}\n`;
   if (failure) {
-    text += indent(ansi.red(failure.message), '      ');
-    if (failure.diff) text += `\n${indent(failure.diff, '      ')}`;
-    if (failure.position) text += ansi.dim(`      at ${where(failure.position)}\n`);
+    const detail = `${pad}    `;
+    text += indent(ansi.red(failure.message), detail);
+    if (failure.diff) text += `\n${indent(failure.diff, detail)}`;
+    if (failure.position) text += ansi.dim(`${detail}at ${where(failure.position)}\n`);
+    text += '\n';
   }
   return text;
 }

@@ -9,7 +9,9 @@ import { colorScheme, onColorSchemeChange, type ColorScheme } from './theme.ts';
 
 const FONT_FAMILY = "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace";
 const FONT_SIZE_PX = 13;
-const ROWS = 14;
+/** The terminal grows with the run's output between these, then scrolls. */
+const MIN_ROWS = 6;
+const MAX_ROWS = 22;
 const HIDE_CURSOR = '\u001b[?25l';
 
 /** GitHub's palettes, to sit with the Shiki and Monaco colours around the terminal. */
@@ -42,7 +44,7 @@ export async function createTerminal(host: HTMLElement): Promise<TerminalView> {
     cursorInactiveStyle: 'none',
     fontFamily: FONT_FAMILY,
     fontSize: FONT_SIZE_PX,
-    rows: ROWS,
+    rows: MIN_ROWS,
     cols: 80,
     scrollback: 5000,
     theme: themeFor(colorScheme(), host),
@@ -56,7 +58,13 @@ export async function createTerminal(host: HTMLElement): Promise<TerminalView> {
   const charWidth = measureCharWidth(screen);
   const fit = () => {
     const cols = Math.max(20, Math.floor(screen.clientWidth / charWidth) - 1);
-    if (cols !== term.cols) term.resize(cols, ROWS);
+    if (cols !== term.cols) term.resize(cols, term.rows);
+  };
+  // Output that fits is shown whole, so a short run needs no scrolling and an empty one no space.
+  const fitRows = () => {
+    const rows = Math.min(MAX_ROWS, Math.max(MIN_ROWS, lastUsedLine(term) + 1));
+    if (rows !== term.rows) term.resize(term.cols, rows);
+    term.scrollToBottom();
   };
   fit();
   const resizeObserver = new ResizeObserver(fit);
@@ -64,10 +72,10 @@ export async function createTerminal(host: HTMLElement): Promise<TerminalView> {
   const stopTheme = onColorSchemeChange((scheme) => (term.options.theme = themeFor(scheme, host)));
 
   return {
-    write: (text) => term.write(text),
+    write: (text) => term.write(text, fitRows),
     clear: () => {
       term.reset();
-      term.write(HIDE_CURSOR);
+      term.write(HIDE_CURSOR, fitRows);
     },
     dispose: () => {
       resizeObserver.disconnect();
@@ -75,6 +83,15 @@ export async function createTerminal(host: HTMLElement): Promise<TerminalView> {
       term.dispose();
     },
   };
+}
+
+/** Index of the last line in the buffer that holds text. */
+function lastUsedLine(term: Terminal): number {
+  const buffer = term.buffer.active;
+  for (let y = buffer.length - 1; y > 0; y--) {
+    if (buffer.getLine(y)?.translateToString(true) !== '') return y;
+  }
+  return 0;
 }
 
 /** The palette for `scheme`, on the exercise's own surface and text colours when the page sets them. */

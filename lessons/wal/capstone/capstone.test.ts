@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiskImage, bootSim, enumerateCrashStates, type CrashState, type Sim } from 'simos';
-import { explore } from 'simos/testing';
+import { explore, reportDiskAfterRuns } from 'simos/testing';
 import { Database } from './solution';
 
 const DIR = '/data/db';
@@ -215,6 +215,7 @@ let recorded: { sim: Sim; w: Workload; states: CrashState[] } | undefined;
 async function recordedWorkload(): Promise<{ sim: Sim; w: Workload; states: CrashState[] }> {
   if (!recorded) {
     const sim = bootSim(DiskImage.create(undefined, freshDisk()), { console: () => {}, disk: { record: true } });
+    reportDiskAfterRuns(`${UPDATES.length} updates, a checkpoint every ${CHECKPOINT_EVERY}`, sim, { dir: DIR });
     const w = await runWorkload(sim);
     recorded = { sim, w, states: [...enumerateCrashStates(sim.diskRecording())] };
   }

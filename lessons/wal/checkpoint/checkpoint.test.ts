@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiskImage, O_APPEND, O_WRONLY, bootSim, enumerateCrashStates, type Sim, type Sys } from 'simos';
-import { explore } from 'simos/testing';
+import { explore, reportDisk } from 'simos/testing';
 import { checkpoint, loadCheckpoint } from './solution';
 
 const DIR = '/data/db';
@@ -296,6 +296,7 @@ describe('checkpoint and loadCheckpoint', () => {
   it('leaves a recoverable disk, holding every acknowledged update, after a power cut at any point', async () => {
     const sim = bootSim(DiskImage.create(undefined, initialFiles(1)), { console: () => {}, disk: { record: true } });
     const run = await runWorkload(sim, BATCHES, 1).catch(() => null);
+    reportDisk('updates with two checkpoints', sim, { dir: DIR });
     expect(run, 'the workload itself failed; see the test above').not.toBeNull();
     expect(await checkEveryCrashState(sim, run!)).toBeGreaterThan(20);
   });

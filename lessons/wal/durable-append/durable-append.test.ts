@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { O_APPEND, O_RDONLY, O_WRONLY, type Sim, type Sys } from 'simos';
-import { explore } from 'simos/testing';
+import { explore, reportDiskAfterRuns } from 'simos/testing';
 import { durableAppend } from './solution';
 
 const LOG = '/data/db/Logfile.1';
@@ -129,6 +129,7 @@ describe('durableAppend', () => {
   it('when fdatasync fails with EIO: fails, and the log on disk keeps only acknowledged records', async () => {
     await explore({ seeds: 3, label: 'EIO on the 4th fdatasync' }, async (sim) => {
       sim.configureDisk({ files: { [LOG]: '' }, faults: { fsyncEio: { path: LOG, nth: 4 } } });
+      reportDiskAfterRuns('the log after the 4th fdatasync failed', sim, { dir: '/data/db' });
       const outcomes: string[] = [];
       await sim.run(async (k) => {
         const fd = await openLog(k);

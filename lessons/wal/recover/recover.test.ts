@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiskImage, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, bootSim, enumerateCrashStates, type Sim, type Sys } from 'simos';
+import { reportDisk } from 'simos/testing';
 import { recover } from './solution';
 
 const DIR = '/data/db';
@@ -269,6 +270,7 @@ describe('recover', () => {
       await first.run(async (k) => {
         await recover(k, DIR).catch(() => undefined);
       });
+      reportDisk(`recovery of a log ending in ${what}`, first, { dir: DIR });
       const want = after(SNAPSHOT, LOGGED);
       for (const crash of enumerateCrashStates(first.diskRecording())) {
         const { got } = await recoverOn(crash.image);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { O_APPEND, O_WRONLY, type Sim, type Sys } from 'simos';
-import { explore } from 'simos/testing';
+import { explore, reportDiskAfterRuns } from 'simos/testing';
 import { SmallDb } from './solution';
 
 const LOG = '/data/db/Logfile.1';
@@ -133,6 +133,7 @@ describe('SmallDb.update and get', () => {
   it('when fdatasync fails with EIO: the update fails, and no reader ever saw its value', async () => {
     await explore({ seeds: 20, label: 'EIO on the third fdatasync' }, async (sim) => {
       machine(sim, { fsyncEio: { path: LOG, nth: 3 } });
+      reportDiskAfterRuns('the log after the third fdatasync failed', sim, { dir: '/data/db' });
       const sawUndurable: string[] = [];
       let outcome = '';
       let after: string | undefined;

@@ -75,17 +75,18 @@ export async function runTests(page, id, timeoutMs = 30_000) {
 
 /**
  * Clicks the code and waits until Monaco is there and has the keyboard focus; returns the time
- * from the click to that, measured inside the page.
+ * from the click to that, measured inside the page. Works before and after Monaco has loaded.
  * @param {import('playwright-core').Page} page @param {string} id
  */
 export async function openEditor(page, id, timeoutMs = 30_000) {
   const section = exerciseSection(page, id);
-  const code = section.locator('[data-role="static-code"]');
+  const loaded = (await section.getAttribute('data-state')) === 'editing';
+  const target = loaded ? section.locator('.monaco-editor .view-lines') : section.locator('[data-role="static-code"]');
   await section.evaluate((root) => {
     window.__editorClickAt = undefined;
     root.addEventListener('pointerdown', () => (window.__editorClickAt ??= performance.now()), { capture: true, once: true });
   });
-  await code.click();
+  await target.click();
   const handle = await page.waitForFunction(
     (exerciseId) => {
       const root = document.querySelector(`section[data-exercise="${exerciseId}"]`);
@@ -97,6 +98,21 @@ export async function openEditor(page, id, timeoutMs = 30_000) {
     { timeout: timeoutMs, polling: 'raf' },
   );
   return /** @type {number} */ (await handle.jsonValue());
+}
+
+/**
+ * Replaces all the code in the editor by pasting `code`, as a learner pasting from elsewhere
+ * would. (Typing it would let Monaco auto-indent the lines.)
+ * @param {import('playwright-core').Page} page @param {string} id @param {string} code
+ */
+export async function pasteCode(page, id, code) {
+  await openEditor(page, id);
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    document.activeElement?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, code);
 }
 
 /** The terminal's visible text (xterm's DOM renderer keeps one row element per line). */

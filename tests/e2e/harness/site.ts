@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, inject } from 'vitest';
 
 const SCREENSHOT_DIR = fileURLToPath(new URL('../screenshots/', import.meta.url));
@@ -29,7 +29,8 @@ export interface Site {
   url(path?: string): string;
   open(path: string, options?: OpenOptions): Promise<OpenedPage>;
   newContext(options?: Omit<OpenOptions, 'context'>): Promise<BrowserContext>;
-  screenshot(page: Page, name: string): Promise<string>;
+  /** A whole page (full length) or one element, saved as tests/e2e/screenshots/<name>.png. */
+  screenshot(target: Page | Locator, name: string): Promise<string>;
 }
 
 /** Call once at the top of a test file: connects in beforeAll, disconnects in afterAll. */
@@ -70,10 +71,11 @@ export function useSite(): Site {
         close: () => (ownContext ? context.close() : page.close()),
       };
     },
-    async screenshot(page, name) {
+    async screenshot(target, name) {
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       const path = `${SCREENSHOT_DIR}${name}.png`;
-      await page.screenshot({ path, fullPage: true });
+      if ('goto' in target) await target.screenshot({ path, fullPage: true });
+      else await target.screenshot({ path });
       return path;
     },
   };

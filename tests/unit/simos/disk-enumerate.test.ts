@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Sim, O_CREAT, O_RDONLY, O_WRONLY, O_APPEND, O_TRUNC, bootSim, enumerateCrashStates, type Sys, type CrashState } from '../../../sandboxes/simos/index.ts';
+import { Sim, O_CREAT, O_RDONLY, O_WRONLY, O_APPEND, O_TRUNC, bootSim, enumerateCrashStates, type Sys, type CrashState, type DiskRecording } from '../../../sandboxes/simos/index.ts';
+import { DiskState, isBarrier, streamOf } from '../../../sandboxes/simos/disk.ts';
 
 const text = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : null);
 
@@ -34,13 +35,15 @@ describe('enumerateCrashStates', () => {
     // point 0: {v=1}; after 1: v.tmp empty; after 2: v.tmp whole or torn at 512 (without the
     // create the data is unreachable: a repeat); after 4: v = the new file. 5 distinct images.
     const all = await states(replaceVersion(true), { '/data/v': '1' });
-    const seen = all.map((s) => [s.point, text(s.image.readFile('/data/v')), s.image.readFile('/data/v.tmp')?.length ?? null]);
+    // Each is possible up to lastPoint: until the tmp file's fsync (3) makes its write durable, or
+    // the directory fsync (5) its name and the rename.
+    const seen = all.map((s) => [s.point, s.lastPoint, text(s.image.readFile('/data/v')), s.image.readFile('/data/v.tmp')?.length ?? null]);
     expect(seen).toEqual([
-      [0, '1', null],
-      [1, '1', 0],
-      [2, '1', 1000],
-      [2, '1', 512],
-      [4, X1000, null],
+      [0, 4, '1', null],
+      [1, 2, '1', 0],
+      [2, 4, '1', 1000],
+      [2, 2, '1', 512],
+      [4, 5, X1000, null],
     ]);
   });
 
@@ -143,48 +146,48 @@ describe('enumerateCrashStates', () => {
   });
 });
 
-describe('enumerateCrashStates: leaving out unreachable files changes nothing', () => {
-  /** A random mix of name and data operations, syncs and directory syncs, from `seed`. */
-  const randomWork = (seed: number) => async (k: Sys) => {
-    let x = seed * 7919 + 17;
-    const rnd = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648) >>> 8) % n;
-    const names = ['/data/a', '/data/b', '/data/sub/c', '/data/sub/d'];
-    const pick = () => names[rnd(names.length)]!;
-    for (let i = 0; i < 24; i++) {
-      try {
-        switch (rnd(7)) {
-          case 0: {
-            const fd = await k.open(pick(), O_CREAT | O_WRONLY | O_TRUNC);
-            await k.write(fd, 'x'.repeat(1 + rnd(700)));
-            if (rnd(4) === 0) await k.fsync(fd);
-            await k.close(fd);
-            break;
-          }
-          case 1: {
-            const fd = await k.open(pick(), O_WRONLY | O_APPEND);
-            await k.write(fd, 'y'.repeat(1 + rnd(300)));
-            if (rnd(4) === 0) await k.fdatasync(fd);
-            await k.close(fd);
-            break;
-          }
-          case 2:
-            await k.rename(pick(), pick());
-            break;
-          case 3:
-            await k.unlink(pick());
-            break;
-          case 4:
-            await k.link(pick(), pick());
-            break;
-          default:
-            await fsyncDir(k, rnd(2) ? '/data' : '/data/sub');
+/** A random mix of name and data operations, syncs and directory syncs, from `seed`. */
+const randomWork = (seed: number) => async (k: Sys) => {
+  let x = seed * 7919 + 17;
+  const rnd = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648) >>> 8) % n;
+  const names = ['/data/a', '/data/b', '/data/sub/c', '/data/sub/d'];
+  const pick = () => names[rnd(names.length)]!;
+  for (let i = 0; i < 24; i++) {
+    try {
+      switch (rnd(7)) {
+        case 0: {
+          const fd = await k.open(pick(), O_CREAT | O_WRONLY | O_TRUNC);
+          await k.write(fd, 'x'.repeat(1 + rnd(700)));
+          if (rnd(4) === 0) await k.fsync(fd);
+          await k.close(fd);
+          break;
         }
-      } catch (e) {
-        if (!(e instanceof Error) || !/ENOENT|EEXIST/.test(e.message)) throw e;
+        case 1: {
+          const fd = await k.open(pick(), O_WRONLY | O_APPEND);
+          await k.write(fd, 'y'.repeat(1 + rnd(300)));
+          if (rnd(4) === 0) await k.fdatasync(fd);
+          await k.close(fd);
+          break;
+        }
+        case 2:
+          await k.rename(pick(), pick());
+          break;
+        case 3:
+          await k.unlink(pick());
+          break;
+        case 4:
+          await k.link(pick(), pick());
+          break;
+        default:
+          await fsyncDir(k, rnd(2) ? '/data' : '/data/sub');
       }
+    } catch (e) {
+      if (!(e instanceof Error) || !/ENOENT|EEXIST|EIO/.test(e.message)) throw e;
     }
-  };
+  }
+};
 
+describe('enumerateCrashStates: leaving out unreachable files changes nothing', () => {
   it('yields the same images with and without the pruning, over 25 random workloads', async () => {
     let prunedSomething = 0;
     for (let seed = 1; seed <= 25; seed++) {
@@ -203,3 +206,134 @@ describe('enumerateCrashStates: leaving out unreachable files changes nothing', 
     expect(prunedSomething).toBeGreaterThan(5);
   });
 });
+
+describe('enumerateCrashStates: how long each image stays possible (lastPoint)', () => {
+  it('an image that lost an unsynced rename is still possible after a later update is acknowledged', async () => {
+    const sim = new Sim({ console: () => {} }).configureDisk({ record: true, files: { '/data/v': '1', '/data/log2': '' } });
+    await sim.run(async (k) => {
+      const fd = await k.open('/data/v.tmp', O_CREAT | O_WRONLY);
+      await k.write(fd, '2');
+      await k.fsync(fd);
+      await k.close(fd);
+      await k.rename('/data/v.tmp', '/data/v'); // /data is never fsynced
+      const log = await k.open('/data/log2', O_WRONLY | O_APPEND);
+      await k.write(log, 'update');
+      await k.fdatasync(log); // the update is acknowledged here
+    });
+    const acknowledgedAt = sim.diskRecording().ops.length;
+    expect(acknowledgedAt).toBe(6);
+    const old = [...enumerateCrashStates(sim.diskRecording())].filter((s) => s.image.readText('/data/v') === '1' && s.image.readText('/data/log2') === 'update');
+    expect(old.length).toBeGreaterThan(0);
+    // First possible when the append is issued, and still possible once it is acknowledged ...
+    expect(old.every((s) => s.point === 5 && s.lastPoint === 6)).toBe(true);
+    // ... as a power cut right then shows.
+    const survivor = sim.powerCut('synced');
+    expect([survivor.readText('/data/v'), survivor.readText('/data/log2')]).toEqual(['1', 'update']);
+  });
+
+  it('an image that left out a write ends before the fsync that makes the write durable', async () => {
+    const all = await states(
+      async (k) => {
+        const fd = await k.open('/data/f', O_WRONLY);
+        await k.pwrite(fd, 'a', 0); // #1
+        await k.pwrite(fd, 'b', 600); // #2
+        await k.fsync(fd); // #3
+        await k.pwrite(fd, 'c', 1200); // #4, never synced
+      },
+      { '/data/f': '' },
+    );
+    const f = (s: CrashState) => s.image.readFile('/data/f')!;
+    const withoutA = all.filter((s) => f(s).length > 0 && f(s)[0] === 0);
+    const withoutB = all.filter((s) => f(s).length < 601);
+    expect(withoutA.length).toBeGreaterThan(0);
+    expect(withoutB.length).toBeGreaterThan(0);
+    for (const s of [...withoutA, ...withoutB]) expect(s.lastPoint, s.description).toBeLessThan(3);
+    // Both writes landed: possible from #2 to the end, since #4 may always be lost.
+    const both = all.filter((s) => text(f(s).subarray(0, 601)) === 'a' + '\0'.repeat(599) + 'b' && f(s).length === 601);
+    expect(both.map((s) => [s.point, s.lastPoint])).toEqual([[2, 4]]);
+  });
+
+  it('an image that kept a write ends when a failed fsync drops the write (EIO)', async () => {
+    const sim = new Sim({ console: () => {} }).configureDisk({ record: true, files: { '/data/f': '' }, faults: { fsyncEio: { path: '/data/f' } } });
+    await sim.run(async (k) => {
+      const fd = await k.open('/data/f', O_WRONLY);
+      await k.write(fd, 'abc');
+      await k.fsync(fd).catch(() => undefined);
+    });
+    expect(sim.diskRecording().ops.map((r) => r.op.op)).toEqual(['write', 'lose']);
+    const all = [...enumerateCrashStates(sim.diskRecording())].map((s) => [s.point, s.lastPoint, s.image.readText('/data/f')]);
+    expect(all).toEqual([
+      [0, 2, ''],
+      [1, 1, 'abc'],
+    ]);
+  });
+
+  it('yields an image again when it becomes possible again after a point where it was not', async () => {
+    const all = await states(
+      async (k) => {
+        const fd = await k.open('/data/f', O_WRONLY);
+        await k.pwrite(fd, '2', 0);
+        await k.fsync(fd); // "1" is gone for good ...
+        await k.pwrite(fd, '1', 0); // ... until it is written again
+      },
+      { '/data/f': '1' },
+    );
+    expect(all.map((s) => [s.point, s.lastPoint, s.image.readText('/data/f')])).toEqual([
+      [0, 1, '1'],
+      [1, 3, '2'],
+      [3, 3, '1'],
+    ]);
+  });
+
+  /** The most data operations pending on one file at any point of `rec`. */
+  function mostPendingFileOps(rec: DiskRecording): number {
+    const disks = new Map(rec.initial.devices.map((d) => [d.dev, new DiskState(d)]));
+    let most = 0;
+    for (const r of rec.ops) {
+      const disk = disks.get(r.op.dev)!;
+      disk.issue(r.seq, r.op);
+      if (isBarrier(r.op) || (r.op.op !== 'write' && r.op.op !== 'truncate')) continue;
+      most = Math.max(most, disk.pending.get(streamOf(r.op))!.length);
+    }
+    return most;
+  }
+
+  it('matches a separate enumeration at every point, over 40 random workloads (some with EIO)', async () => {
+    const limits = { maxSubsetOps: 8, maxCombinationsPerPoint: 1_000_000 };
+    let extended = 0;
+    let again = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const faults = seed % 3 === 0 ? { fsyncEio: { probability: 0.3 } } : {};
+      const sim = new Sim({ seed, console: () => {} }).configureDisk({ record: true, files: { '/data/sub/.keep': '' }, faults });
+      await sim.run(randomWork(seed));
+      const rec = sim.diskRecording();
+      // Within these limits every subset of every file's pending writes is tried at every point.
+      expect(mostPendingFileOps(rec), `seed ${seed}`).toBeLessThanOrEqual(limits.maxSubsetOps);
+      const run = enumerateCrashStates(rec, limits);
+      const ranged = [...run];
+      const perPoint = enumerateCrashStates(rec, { ...limits, dedupe: 'point' });
+      const exact = [...perPoint];
+      expect(run.stats.sampledPoints + perPoint.stats.sampledPoints).toBe(0);
+      expect(exact.every((s) => s.lastPoint === s.point)).toBe(true);
+      for (let p = 0; p <= rec.ops.length; p++) {
+        const want = exact.filter((s) => s.point === p).map((s) => s.hash).sort();
+        const got = ranged.filter((s) => s.point <= p && p <= s.lastPoint).map((s) => s.hash).sort();
+        expect(got, `seed ${seed}, point ${p} (after ${rec.ops[p - 1]?.what ?? 'nothing'})`).toEqual(want);
+      }
+      // One state per stretch of consecutive points: two of one image never touch or overlap.
+      const byHash = new Map<string, CrashState[]>();
+      for (const s of ranged) byHash.set(s.hash, [...(byHash.get(s.hash) ?? []), s]);
+      for (const list of byHash.values()) {
+        for (let i = 1; i < list.length; i++) expect(list[i]!.point, `seed ${seed}`).toBeGreaterThan(list[i - 1]!.lastPoint + 1);
+        if (list.length > 1) again++;
+      }
+      // In order of point, as before.
+      expect(ranged.map((s) => s.point)).toEqual(ranged.map((s) => s.point).sort((a, b) => a - b));
+      extended += ranged.filter((s) => s.lastPoint > s.point).length;
+    }
+    // The workloads exercise what this checks: ranges longer than one point, and images that come back.
+    expect(extended).toBeGreaterThan(100);
+    expect(again).toBeGreaterThan(3);
+  });
+});
+
