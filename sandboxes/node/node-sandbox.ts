@@ -47,18 +47,29 @@ export function createNodeSandbox(): SupervisedSandbox {
 
 function threadHandle(thread: Worker): WorkerHandle {
   let finished = false;
+  // One set of thread listeners for the thread's whole life; a reused thread gets new targets.
+  let onMessage: (message: FromWorker) => void = () => {};
+  let onCrash: (error: unknown) => void = () => {};
+  thread.on('message', (message: FromWorker) => {
+    if (message.type === 'summary') {
+      finished = true;
+      thread.unref(); // an idle thread kept for reuse must not hold the process open
+    }
+    onMessage(message);
+  });
+  thread.on('error', (error) => onCrash(error));
+  thread.on('exit', (code) => {
+    if (!finished) onCrash(new Error(`the sandbox thread exited (code ${code}) before the run finished`));
+  });
   return {
-    post: (message: ToWorker) => thread.postMessage(message),
+    post: (message: ToWorker) => {
+      if (message.type === 'run') finished = false; // a reused thread starts another run
+      thread.postMessage(message);
+    },
     listen(listener, crashed) {
       thread.ref();
-      thread.on('message', (message: FromWorker) => {
-        if (message.type === 'summary') finished = true;
-        listener(message);
-      });
-      thread.on('error', (error) => crashed(error));
-      thread.on('exit', (code) => {
-        if (!finished) crashed(new Error(`the sandbox thread exited (code ${code}) before the run finished`));
-      });
+      onMessage = listener;
+      onCrash = crashed;
     },
     terminate: () => {
       finished = true;

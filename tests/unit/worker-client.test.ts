@@ -66,7 +66,7 @@ describe('createWorkerSandbox', () => {
     expect(events.map((event) => event.type)).toEqual(['test-start', 'test-end', 'done']);
   });
 
-  it('keeps one warm worker: preload starts it, each run uses a fresh one and starts the next', async () => {
+  it('keeps one warm worker: preload starts it, a clean run leaves it warm for the next', async () => {
     const workers: StandInWorker[] = [];
     const sandbox = createWorkerSandbox({
       createWorker: () => {
@@ -81,22 +81,43 @@ describe('createWorkerSandbox', () => {
     expect(workers).toHaveLength(1);
 
     const first = sandbox.run(request(PASSING), () => {});
-    expect(workers).toHaveLength(2);
+    expect(workers).toHaveLength(1);
     expect(workers[0]!.received).toMatchObject([{ type: 'run', request: request(PASSING) }]);
     const { deadline } = workers[0]!.received[0]!;
     expect(deadline).toBeGreaterThan(Date.now() + 2000);
     expect(deadline).toBeLessThan(Date.now() + 3000);
     workers[0]!.reply({ type: 'summary', summary: { passed: 1, failed: 0, skipped: 0, durationMs: 3 } });
     expect(await first).toEqual({ passed: 1, failed: 0, skipped: 0, durationMs: 3 });
-    expect(workers[0]!.terminated).toBe(true);
+    expect(workers[0]!.terminated, 'a worker whose run ended by itself is kept for the next run').toBe(false);
 
     const second = sandbox.run(request(PASSING), () => {});
-    expect(workers[1]!.received).toHaveLength(1);
-    workers[1]!.reply({ type: 'summary', summary: { passed: 1, failed: 0, skipped: 0, durationMs: 1 } });
+    expect(workers).toHaveLength(1);
+    expect(workers[0]!.received).toHaveLength(2);
+    workers[0]!.reply({ type: 'summary', summary: { passed: 1, failed: 0, skipped: 0, durationMs: 1 } });
     await second;
 
     sandbox.dispose();
     expect(workers.every((worker) => worker.terminated)).toBe(true);
+  });
+
+  it('replaces a worker after so many runs, so that what learner code left in its globals does not pile up', async () => {
+    const workers: StandInWorker[] = [];
+    const sandbox = createWorkerSandbox({
+      createWorker: () => {
+        const worker = new StandInWorker();
+        workers.push(worker);
+        return worker as unknown as Worker;
+      },
+    });
+    for (let i = 0; i < 30; i++) {
+      const run = sandbox.run(request(PASSING), () => {});
+      workers[workers.length - 1]!.reply({ type: 'summary', summary: { passed: 1, failed: 0, skipped: 0, durationMs: 1 } });
+      await run;
+    }
+    expect(workers.length).toBe(2);
+    expect(workers[0]!.terminated).toBe(true);
+    expect(workers[0]!.received.length).toBeLessThanOrEqual(25);
+    sandbox.dispose();
   });
 
   it('stops a run that outlives its time limit, in words a learner understands, and runs the next', async () => {
