@@ -4,3 +4,4 @@
  * with a new view adds its import here.
  */
 import './process-tree/index.ts';
+import './disk/index.ts';

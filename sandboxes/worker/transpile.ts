@@ -30,7 +30,24 @@ export type TranspileResult =
   | { ok: true; module: TranspiledModule }
   | { ok: false; error: CompileError };
 
+/**
+ * A reused worker sees the same test files run after run: keep the last few results (the result
+ * is plain data and is not changed by its users), keyed by name and source.
+ */
+const recent = new Map<string, TranspileResult>();
+const RECENT_MAX = 16;
+
 export function transpile(file: string, source: string): TranspileResult {
+  const key = `${file}\0${source}`;
+  const cached = recent.get(key);
+  if (cached) return cached;
+  const result = transpileUncached(file, source);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(key, result);
+  return result;
+}
+
+function transpileUncached(file: string, source: string): TranspileResult {
   let sucrased: { code: string; mappings: string };
   try {
     const result = transform(source, {

@@ -59,7 +59,7 @@ export function stretchText(view: DiskView, index: number): string {
   if (point.possible === 0 || point.op === 0) return '';
   const from = index === 0 ? 1 : view.points[index - 1]!.op + 1;
   const where = from === point.op ? `at op ${point.op}` : `from op ${from} to op ${point.op}`;
-  return `A power cut ${where} can leave ${plural(point.possible, 'disk')} that no earlier power cut could (the whole machine counted).`;
+  return `${plural(point.possible, 'disk')} ${point.possible === 1 ? 'becomes' : 'become'} possible for a power cut ${where} (the whole machine counted).`;
 }
 
 /** The whole view as sentences. */
