@@ -87,8 +87,8 @@ export interface DiskCrashPoint {
   /** What certainly survives a cut here: everything synced, nothing pending. */
   files: DiskCrashFile[];
   /**
-   * Distinct disks (whole machine) a power cut could leave that the enumerator first found after
-   * the previous point kept in the report, up to and including this one.
+   * Crash states (whole-machine disks) the enumerator yields with a `point` after the previous
+   * point kept in the report, up to and including this one: the disks that become possible there.
    */
   possible: number;
   /** A few of those that differ from `files` (what was lost or torn, in the enumerator's words). */
