@@ -58,9 +58,11 @@ export function renderProcessTree(host: HTMLElement, traces: TraceEvent[]): bool
     label.textContent = 'Run: ';
     const select = doc.createElement('select');
     usable.forEach((t, i) => select.append(new Option(t.label, String(i))));
-    // A failing run is the one to look at first.
+    // A failing run is the one to look at first; otherwise the one with the most going on.
     const failed = usable.findIndex((t) => /fail/i.test(t.label));
-    select.value = String(failed >= 0 ? failed : usable.length - 1);
+    const sizes = usable.map((t) => buildTimeline(t.records).processes.length);
+    const busiest = sizes.indexOf(Math.max(...sizes));
+    select.value = String(failed >= 0 ? failed : busiest);
     select.addEventListener('change', () => draw(stage, usable[Number(select.value)]!));
     label.append(select);
     frame.append(label);

@@ -11,7 +11,7 @@ import { treeOrder, valueAt, type ProcessLife, type Timeline } from './model.ts'
 const ROW_H = 30;
 const LABEL_W = 210;
 const BAR_H = 12;
-const MIN_W = 420;
+const MIN_W = 780;
 const STEP_W = 9; // pixels per trace record, before clamping to a sensible width
 const MAX_W = 1100;
 
@@ -128,13 +128,20 @@ export function timelineSvg(timeline: Timeline, opts: { titleId: string; descId:
     out.push(`<text class="pt-signame" x="${sx + 3}" y="${ty - BAR_H / 2 - 2}">${esc(s.name.replace(/^SIG/, ''))}</text>`);
   }
 
-  out.push(
-    `<g class="pt-legend" transform="translate(${LABEL_W},${height - 14})">` +
-      `<rect x="0" y="-8" width="14" height="8" rx="2" fill="var(--pt-group-0)"/><text x="18" y="0">running (colour = process group)</text>` +
-      `<rect x="210" y="-8" width="14" height="8" fill="url(#pt-zombie)" stroke="var(--pt-zombie)"/><text x="228" y="0">zombie</text>` +
-      `<line x1="290" y1="-4" x2="310" y2="-4" class="pt-signal" marker-end="url(#pt-arrow)"/><text x="314" y="0">signal</text>` +
-      `<path class="pt-exec" d="M370,-10 l4,6 l-4,6 l-4,-6 z"/><text x="378" y="0">execve</text></g>`,
-  );
+  // Legend entries laid out left to right by the length of their labels (10px monospace ≈ 6px a character).
+  const legend: [string, string][] = [
+    ['<rect x="0" y="-8" width="14" height="8" rx="2" fill="var(--pt-group-0)"/>', 'running (colour = process group)'],
+    ['<rect x="0" y="-8" width="14" height="8" fill="url(#pt-zombie)" stroke="var(--pt-zombie)"/>', 'zombie (exited, not yet reaped)'],
+    ['<line x1="0" y1="-4" x2="14" y2="-4" class="pt-signal" marker-end="url(#pt-arrow)"/>', 'signal'],
+    ['<path class="pt-exec" d="M7,-10 l4,6 l-4,6 l-4,-6 z"/>', 'execve'],
+  ];
+  let lx = 6;
+  const items = legend.map(([mark, text]) => {
+    const item = `<g transform="translate(${lx},0)">${mark}<text x="18" y="0">${text}</text></g>`;
+    lx += 18 + text.length * 6 + 18;
+    return item;
+  });
+  out.push(`<g class="pt-legend" transform="translate(0,${height - 12})">${items.join('')}</g>`);
   out.push('</svg>');
   return out.join('');
 }
