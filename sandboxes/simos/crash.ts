@@ -9,13 +9,17 @@
  *           `maxSubsetOps` are pending, else prefixes), the last chosen write possibly torn at a
  *           sector boundary.
  *
- * Each distinct image (by content: names, types, inode numbers, bytes; not mtimes) is yielded once,
- * at the first point it can occur. A point right after a sync barrier adds nothing new (the images
- * possible there were already possible just before it), so only points after ordinary ops are
- * expanded, and at those only the outcomes that include that op.
+ * An image is yielded once per stretch of consecutive points at which it is possible, as
+ * [point, lastPoint]. A point right after a sync barrier adds nothing new (the images possible
+ * there were already possible just before it), so only points after ordinary ops are expanded, and
+ * at those only the outcomes that include that op. The outcome an image is built from stays
+ * possible until a barrier makes durable an op it left out (or one issued later), or drops one it
+ * kept: a replay of the barriers first (`Settlements`) says when each op does, so the end of an
+ * outcome's stretch is a few look-ups. Outcomes that build the same image merge their stretches;
+ * a state is yielded when no later outcome can extend it.
  */
 import { DiskImage } from './disk-image.ts';
-import { DEFAULT_CHOICE_LIMITS, DiskState, isBarrier, streamOf, type ChoiceLimits, type StoredInode, type StreamChoice } from './disk.ts';
+import { DEFAULT_CHOICE_LIMITS, DiskState, isBarrier, streamOf, type ChoiceLimits, type PendingOp, type StoredInode, type StreamChoice } from './disk.ts';
 import { Rng } from './rng.ts';
 import type { DiskRecording } from './vfs.ts';
 
@@ -26,12 +30,34 @@ export interface EnumerateOptions extends Partial<ChoiceLimits> {
   seed?: number;
   /** Also enumerate the pending writes of files no image can reach (same images, more work: for checking the pruning). */
   keepUnreachableStreams?: boolean;
+  /**
+   * 'run' (default): one state per image and stretch of points where it is possible.
+   * 'point': every distinct image at every point (barriers included), each with
+   * `lastPoint === point`: far more states and work, for checking the enumerator.
+   */
+  dedupe?: 'run' | 'point';
 }
 
 export interface CrashState {
-  /** How many disk operations of the run were issued before the power cut (0: before the first). */
+  /**
+   * The first point at which a power cut can leave this image, as the number of disk operations
+   * of the run issued before the cut (0: before the first).
+   */
   point: number;
-  /** In words: the last operation before the cut, and which pending ones were lost or torn. */
+  /**
+   * The last point of the stretch that begins at `point`: a cut at any point from `point` to
+   * `lastPoint` can leave this image, a cut at `lastPoint + 1` cannot (unless `lastPoint` is the
+   * run's last point, `recording.ops.length`). The stretch ends just before the barrier (an
+   * fsync or fdatasync of a file, an fsync of a directory) that makes durable an operation the
+   * image lacks — one it lost or tore, or one issued after `point` — or before a failed fsync
+   * that drops a write the image kept. A checker must hold the image to every promise made by
+   * `lastPoint`: an update acknowledged after `point` but by `lastPoint` must be in it (a rename
+   * whose directory was never fsynced can come undone long after later updates were synced).
+   * An image that becomes possible again after a point where it was not comes again, as another
+   * state with a later `point`.
+   */
+  lastPoint: number;
+  /** In words: the operation the cut came after at `point`, and which pending ones were lost or torn. */
   description: string;
   /** The disk as the machine finds it on reboot: boot one with `bootSim({ image })`. */
   image: DiskImage;
@@ -40,14 +66,27 @@ export interface CrashState {
 }
 
 export interface EnumerationStats {
-  /** Points expanded (ordinary ops plus the start). */
+  /** Points expanded (ordinary ops plus the start; every point with `dedupe: 'point'`). */
   points: number;
   /** Images built and hashed. */
   built: number;
-  /** Distinct images yielded. */
+  /** States yielded: distinct images, counted again when one comes back after a gap. */
   distinct: number;
   /** Points where the combinations were sampled, not exhausted: the enumeration is incomplete there. */
   sampledPoints: number;
+}
+
+/** One stream's pending ops at a point and the outcomes tried for it. */
+interface Axis {
+  disk: DiskState;
+  ops: PendingOp[];
+  choices: StreamChoice[];
+}
+
+/** A stretch being collected: its state, and whether a later outcome could still extend it. */
+interface Stretch {
+  state: CrashState;
+  final: boolean;
 }
 
 /** Iterate the crash states of `recording`; `stats` fills in as it goes. */
@@ -57,66 +96,154 @@ export class CrashStates implements Iterable<CrashState> {
   constructor(
     readonly recording: DiskRecording,
     readonly opts: EnumerateOptions = {},
-  ) {}
+  ) {
+    const d: unknown = opts.dedupe;
+    if (d !== undefined && d !== 'run' && d !== 'point') throw new Error(`enumerateCrashStates: dedupe must be 'run' or 'point', got ${JSON.stringify(d)}`);
+  }
 
   *[Symbol.iterator](): Iterator<CrashState> {
     const limits: ChoiceLimits = { ...DEFAULT_CHOICE_LIMITS, ...definedOnly(this.opts) };
     const cap = this.opts.maxCombinationsPerPoint ?? 2_000;
     const rng = new Rng(this.opts.seed ?? 1);
+    const prune = !this.opts.keepUnreachableStreams;
+    const perPoint = this.opts.dedupe === 'point';
     const rec = this.recording;
     const disks = rec.initial.devices.map((d) => new DiskState(d));
     const byDev = new Map(disks.map((d) => [d.dev, d]));
-    const seen = new Set<string>();
+    const settled = perPoint ? null : new Settlements(rec);
     const stats = this.stats;
     const whatOf = new Map(rec.ops.map((r) => [r.seq, r.what]));
 
-    const emit = (point: number, chosen: Map<DiskState, StreamChoice[]>, last: string): CrashState | null => {
+    // 'run': the stretch of each image that can still grow, all stretches not yet yielded in order
+    // of point, and which may end where.
+    const latest = new Map<string, Stretch>();
+    let queue: (Stretch | undefined)[] = [];
+    let head = 0;
+    const endingAt = new Map<number, Stretch[]>();
+    let finalThrough = -1;
+    // 'point': the images already yielded at this point.
+    let seenHere = new Set<string>();
+
+    const endAt = (s: Stretch, last: number): void => {
+      s.state.lastPoint = last;
+      const list = endingAt.get(last);
+      if (list) list.push(s);
+      else endingAt.set(last, [s]);
+    };
+    /** Stretches ending at or before `upTo` can no longer grow: the next outcome of their image starts a new one. */
+    const finalize = (upTo: number): void => {
+      for (; finalThrough < upTo; ) {
+        const at = ++finalThrough;
+        for (const s of endingAt.get(at) ?? []) {
+          if (s.state.lastPoint !== at) continue;
+          s.final = true;
+          latest.delete(s.state.hash);
+        }
+        endingAt.delete(at);
+      }
+    };
+    /** The stretches at the front of the queue that are final, in order of point. */
+    function* drain(): Generator<CrashState> {
+      while (head < queue.length && queue[head]!.final) {
+        const s = queue[head]!;
+        queue[head++] = undefined;
+        yield s.state;
+      }
+      if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+    }
+
+    /** Build the image of one outcome; return a new state to yield ('point'), or null. */
+    const emit = (point: number, axes: Axis[], picked: StreamChoice[], last: string): CrashState | null => {
       stats.built++;
+      const chosen = new Map<DiskState, StreamChoice[]>();
+      picked.forEach((c, a) => {
+        const disk = axes[a]!.disk;
+        const list = chosen.get(disk);
+        if (list) list.push(c);
+        else chosen.set(disk, [c]);
+      });
       const built = disks.map((d) => d.build(chosen.get(d) ?? []));
       const hash = hashImage(disks, built);
-      if (seen.has(hash)) return null;
-      seen.add(hash);
+      let lastPoint = point;
+      if (settled) {
+        lastPoint = settled.lastPoint(point, axes, picked);
+        const s = latest.get(hash);
+        if (s) {
+          if (lastPoint > s.state.lastPoint) endAt(s, lastPoint);
+          return null;
+        }
+      } else {
+        if (seenHere.has(hash)) return null;
+        seenHere.add(hash);
+      }
       stats.distinct++;
       const image = new DiskImage(disks.map((d, i) => d.freeze(built[i]!)));
-      return { point, description: describe(last, disks, chosen, whatOf, !this.opts.keepUnreachableStreams), image, hash };
+      const state: CrashState = { point, lastPoint, description: describe(last, disks, chosen, whatOf, prune), image, hash };
+      if (!settled) return state;
+      const s: Stretch = { state, final: false };
+      latest.set(hash, s);
+      queue.push(s);
+      endAt(s, lastPoint);
+      return null;
     };
 
-    stats.points++;
-    const first = emit(0, new Map(), 'before any disk operation');
-    if (first) yield first;
+    /** Every outcome of `axes` (or a seeded sample of them) at `point`. */
+    function* expand(point: number, axes: Axis[], last: string): Generator<CrashState> {
+      stats.points++;
+      const total = axes.reduce((n, a) => n * a.choices.length, 1);
+      const sizes = axes.map((a) => a.choices.length);
+      const combos = total <= cap ? allCombinations(sizes, total) : sampleCombinations(sizes, cap, rng);
+      if (total > cap) stats.sampledPoints++;
+      for (const combo of combos) {
+        const s = emit(
+          point,
+          axes,
+          combo.map((k, a) => axes[a]!.choices[k]!),
+          last,
+        );
+        if (s) yield s;
+      }
+    }
 
+    /** The streams that matter now; `only`: keep only the outcomes of its stream that include its op. */
+    const axesNow = (only?: { disk: DiskState; stream: number; seq: number }): Axis[] => {
+      const axes: Axis[] = [];
+      for (const d of disks) {
+        for (const [s, choices] of d.choices(limits, prune)) {
+          const mine = only !== undefined && d === only.disk && s === only.stream;
+          axes.push({ disk: d, ops: d.pending.get(s)!, choices: mine ? choices.filter((c) => c.ops.some((p) => p.seq === only.seq)) : choices });
+        }
+      }
+      return axes;
+    };
+
+    yield* expand(0, axesNow(), 'before any disk operation');
     for (let i = 0; i < rec.ops.length; i++) {
       const r = rec.ops[i]!;
+      const point = i + 1;
+      if (settled) {
+        finalize(point - 2);
+        yield* drain();
+      } else seenHere = new Set();
       const disk = byDev.get(r.op.dev);
       if (!disk) throw new Error(`the recording has an op for device ${r.op.dev}, which is not on its initial image`);
       disk.issue(r.seq, r.op);
-      if (isBarrier(r.op)) continue;
-      stats.points++;
-      // Every outcome that leaves op i out was possible one point earlier: expand only those with it.
-      const stream = streamOf(r.op);
-      const axes: { disk: DiskState; choices: StreamChoice[] }[] = [];
-      for (const d of disks) {
-        for (const [s, choices] of d.choices(limits, !this.opts.keepUnreachableStreams)) {
-          const mine = d === disk && s === stream;
-          axes.push({ disk: d, choices: mine ? choices.filter((c) => c.ops.some((p) => p.seq === r.seq)) : choices });
-        }
-      }
-      const total = axes.reduce((n, a) => n * a.choices.length, 1);
-      const combos = total <= cap ? allCombinations(axes.map((a) => a.choices.length), total) : sampleCombinations(axes.map((a) => a.choices.length), cap, rng);
-      if (total > cap) stats.sampledPoints++;
-      const point = i + 1;
       const last = `after #${point} ${r.what}`;
-      for (const combo of combos) {
-        const chosen = new Map<DiskState, StreamChoice[]>();
-        combo.forEach((k, a) => {
-          const axis = axes[a]!;
-          let list = chosen.get(axis.disk);
-          if (!list) chosen.set(axis.disk, (list = []));
-          list.push(axis.choices[k]!);
-        });
-        const s = emit(point, chosen, last);
-        if (s) yield s;
+      if (!settled) yield* expand(point, axesNow(), last);
+      else if (!isBarrier(r.op)) {
+        // Every outcome that leaves op i out was possible one point earlier: expand only those with it.
+        yield* expand(point, axesNow({ disk, stream: streamOf(r.op), seq: r.seq }), last);
+      } else if (settled.reordersAt(point)) {
+        // This barrier applied a rename before older ops still pending: new images can appear.
+        yield* expand(point, axesNow(), last);
       }
+    }
+    if (settled) {
+      finalize(rec.ops.length);
+      yield* drain();
     }
   }
 }
@@ -124,6 +251,109 @@ export class CrashStates implements Iterable<CrashState> {
 /** Every distinct disk image a power cut during the recorded run could leave (see the file comment). */
 export function enumerateCrashStates(recording: DiskRecording, opts: EnumerateOptions = {}): CrashStates {
   return new CrashStates(recording, opts);
+}
+
+/**
+ * When each recorded op stops being pending, from a replay of the run's barriers: the point at
+ * which a sync made it durable (only while some image could still show its file: a sync of a
+ * file no name reaches changes no image), or at which a failed fsync dropped it.
+ */
+class Settlements {
+  readonly #synced = new Map<number, number>();
+  readonly #lost = new Map<number, number>();
+  /** [b]: the first point at which an op issued at or after point b is synced (Infinity: none). */
+  readonly #laterSync: Float64Array;
+  /**
+   * Barriers that applied a rename across directories while older ops of its source directory
+   * stay pending: an outcome keeping one of those ops (`seqs`) builds a different image after it.
+   */
+  readonly #reorders: { point: number; seqs: Set<number> }[] = [];
+  readonly #end: number;
+
+  constructor(rec: DiskRecording) {
+    const disks = new Map(rec.initial.devices.map((d) => [d.dev, new DiskState(d)]));
+    this.#end = rec.ops.length;
+    let point = 0;
+    // Per disk, the inodes an image could show before this barrier (disk.ts visibleInodes), kept
+    // until a name operation is issued or synced. A directory's sync always matters.
+    const visible = new Map<DiskState, Set<number>>();
+    let renames: PendingOp[] = [];
+    let namesSynced = false;
+    for (const disk of disks.values()) {
+      disk.onSettled = (ops, how) => {
+        for (const p of ops) {
+          if (how === 'lost') this.#lost.set(p.seq, point);
+          else {
+            const data = p.op.op === 'write' || p.op.op === 'truncate';
+            if (!data || visible.get(disk)!.has(streamOf(p.op))) this.#synced.set(p.seq, point);
+            if (!data) namesSynced = true;
+            if (p.op.op === 'rename' && p.op.fromDir !== p.op.toDir) renames.push(p);
+          }
+        }
+      };
+    }
+    rec.ops.forEach((r, i) => {
+      const disk = disks.get(r.op.dev);
+      if (!disk) throw new Error(`the recording has an op for device ${r.op.dev}, which is not on its initial image`);
+      point = i + 1;
+      if (!isBarrier(r.op)) {
+        if (r.op.op !== 'write' && r.op.op !== 'truncate') visible.delete(disk);
+        return disk.issue(r.seq, r.op);
+      }
+      // A file's sync changes no directory, so the set taken before it holds while it applies.
+      if (!visible.has(disk)) visible.set(disk, disk.visibleInodes());
+      renames = [];
+      namesSynced = false;
+      disk.issue(r.seq, r.op);
+      if (namesSynced) visible.delete(disk);
+      const seqs = new Set<number>();
+      for (const p of renames) {
+        const from = p.op.op === 'rename' ? disk.pending.get(p.op.fromDir) : undefined;
+        for (const q of from ?? []) if (q.seq < p.seq) seqs.add(q.seq);
+      }
+      if (seqs.size > 0) this.#reorders.push({ point, seqs });
+    });
+    this.#laterSync = new Float64Array(rec.ops.length + 1).fill(Infinity);
+    for (let i = rec.ops.length - 1; i >= 0; i--) this.#laterSync[i] = Math.min(this.#laterSync[i + 1]!, this.#synced.get(rec.ops[i]!.seq) ?? Infinity);
+  }
+
+  reordersAt(point: number): boolean {
+    return this.#reorders.some((r) => r.point === point);
+  }
+
+  /** The last point of the stretch of the outcome `picked` (one choice per axis) built at `point`. */
+  lastPoint(point: number, axes: Axis[], picked: StreamChoice[]): number {
+    let gone = this.#laterSync[point]!;
+    const reorders = this.#reorders.length > 0 && this.#reorders[this.#reorders.length - 1]!.point > point;
+    const kept: number[] = [];
+    axes.forEach((axis, a) => {
+      const c = picked[a]!;
+      const torn = c.tornBytes === undefined ? undefined : c.ops[c.ops.length - 1];
+      let j = 0;
+      // c.ops is a subsequence of axis.ops (same objects, same order).
+      for (const p of axis.ops) {
+        const isKept = c.ops[j] === p;
+        if (isKept) {
+          j++;
+          const at = this.#lost.get(p.seq);
+          if (at !== undefined && at < gone) gone = at;
+          if (reorders) kept.push(p.seq);
+        }
+        if (!isKept || p === torn) {
+          const at = this.#synced.get(p.seq);
+          if (at !== undefined && at < gone) gone = at;
+        }
+      }
+    });
+    if (reorders) {
+      for (const r of this.#reorders) {
+        if (r.point <= point) continue;
+        if (r.point >= gone) break;
+        if (kept.some((seq) => r.seqs.has(seq))) gone = r.point;
+      }
+    }
+    return Math.min(gone - 1, this.#end);
+  }
 }
 
 function definedOnly(o: EnumerateOptions): Partial<ChoiceLimits> {

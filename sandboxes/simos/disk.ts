@@ -268,6 +268,18 @@ export class DiskState {
   /** Pending streams that some image could still show (see `choices`); all of them unless `prune`. */
   relevantStreams(prune = true): [number, PendingOp[]][] {
     if (!prune) return [...this.pending];
+    const reachable = this.visibleInodes();
+    const out: [number, PendingOp[]][] = [];
+    for (const [s, ops] of this.pending) if (this.#isDirStream(ops)) out.push([s, ops]);
+    for (const [s, ops] of this.pending) if (!this.#isDirStream(ops) && reachable.has(s)) out.push([s, ops]);
+    return out;
+  }
+
+  /**
+   * The inodes some image could show: reachable on disk now, or under a name that a pending name
+   * operation gives. It changes only when a name operation is issued or synced.
+   */
+  visibleInodes(): Set<number> {
     const reachable = new Set<number>();
     const visit = (ino: number): void => {
       if (reachable.has(ino)) return;
@@ -276,15 +288,11 @@ export class DiskState {
       if (node?.entries) for (const child of node.entries.values()) visit(child);
     };
     visit(this.image.rootIno);
-    const out: [number, PendingOp[]][] = [];
-    for (const [s, ops] of this.pending) {
-      if (!this.#isDirStream(ops)) continue;
-      out.push([s, ops]);
-      // A pending name can make an inode reachable, and with it whatever the disk holds under it.
-      for (const p of ops) if (p.op.op === 'link' || p.op.op === 'rename') visit(p.op.ino);
+    // A pending name can make an inode reachable, and with it whatever the disk holds under it.
+    for (const ops of this.pending.values()) {
+      if (this.#isDirStream(ops)) for (const p of ops) if (p.op.op === 'link' || p.op.op === 'rename') visit(p.op.ino);
     }
-    for (const [s, ops] of this.pending) if (!this.#isDirStream(ops) && reachable.has(s)) out.push([s, ops]);
-    return out;
+    return reachable;
   }
 
   /** One random outcome per stream (a power cut now), drawn from `rng`. */

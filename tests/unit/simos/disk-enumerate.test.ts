@@ -187,6 +187,45 @@ const randomWork = (seed: number) => async (k: Sys) => {
   }
 };
 
+/**
+ * Like randomWork, but descriptors stay open across operations (so a file can be written and
+ * synced after its name is gone) and renames between the two directories are frequent.
+ */
+const randomHandles = (seed: number) => async (k: Sys) => {
+  let x = seed * 104729 + 3;
+  const rnd = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648) >>> 8) % n;
+  const names = ['/data/a', '/data/b', '/data/sub/c', '/data/sub/d'];
+  const pick = () => names[rnd(names.length)]!;
+  const fds: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    try {
+      switch (rnd(8)) {
+        case 0:
+          fds.push(await k.open(pick(), O_CREAT | O_WRONLY));
+          break;
+        case 1:
+          if (fds.length) await k.pwrite(fds[rnd(fds.length)]!, 'z'.repeat(1 + rnd(600)), rnd(3) * 256);
+          break;
+        case 2:
+          if (fds.length && rnd(2)) await k.fsync(fds[rnd(fds.length)]!);
+          else if (fds.length) await k.fdatasync(fds[rnd(fds.length)]!);
+          break;
+        case 3:
+        case 4:
+          await k.rename(names[rnd(2)]!, names[2 + rnd(2)]!);
+          break;
+        case 5:
+          await k.unlink(pick());
+          break;
+        default:
+          await fsyncDir(k, rnd(2) ? '/data' : '/data/sub');
+      }
+    } catch (e) {
+      if (!(e instanceof Error) || !/ENOENT|EEXIST|EIO/.test(e.message)) throw e;
+    }
+  }
+};
+
 describe('enumerateCrashStates: leaving out unreachable files changes nothing', () => {
   it('yields the same images with and without the pruning, over 25 random workloads', async () => {
     let prunedSomething = 0;
@@ -268,6 +307,11 @@ describe('enumerateCrashStates: how long each image stays possible (lastPoint)',
     ]);
   });
 
+  it('refuses an unknown dedupe option with a message', async () => {
+    const sim = new Sim({ console: () => {} }).configureDisk({ record: true });
+    expect(() => enumerateCrashStates(sim.diskRecording(), { dedupe: 'points' as 'point' })).toThrow(/dedupe must be 'run' or 'point', got "points"/);
+  });
+
   it('yields an image again when it becomes possible again after a point where it was not', async () => {
     const all = await states(
       async (k) => {
@@ -298,38 +342,106 @@ describe('enumerateCrashStates: how long each image stays possible (lastPoint)',
     return most;
   }
 
-  it('matches a separate enumeration at every point, over 40 random workloads (some with EIO)', async () => {
-    const limits = { maxSubsetOps: 8, maxCombinationsPerPoint: 1_000_000 };
+  const limits = { maxSubsetOps: 8, maxCombinationsPerPoint: 1_000_000 };
+
+  /**
+   * Check the states of `rec` against an enumeration without cross-point deduplication: at every
+   * point p, the images whose [point, lastPoint] holds p are exactly the images possible at p.
+   */
+  function expectSameAtEveryPoint(rec: DiskRecording, label: string): CrashState[] {
+    // Within these limits every subset of every file's pending writes is tried at every point.
+    expect(mostPendingFileOps(rec), label).toBeLessThanOrEqual(limits.maxSubsetOps);
+    const run = enumerateCrashStates(rec, limits);
+    const ranged = [...run];
+    const perPoint = enumerateCrashStates(rec, { ...limits, dedupe: 'point' });
+    const exact = [...perPoint];
+    expect(run.stats.sampledPoints + perPoint.stats.sampledPoints, label).toBe(0);
+    expect(exact.every((s) => s.lastPoint === s.point)).toBe(true);
+    for (let p = 0; p <= rec.ops.length; p++) {
+      const want = exact.filter((s) => s.point === p).map((s) => s.hash).sort();
+      const got = ranged.filter((s) => s.point <= p && p <= s.lastPoint).map((s) => s.hash).sort();
+      expect(got, `${label}, point ${p} (after ${rec.ops[p - 1]?.what ?? 'nothing'})`).toEqual(want);
+    }
+    // One state per stretch of consecutive points: two of one image never touch or overlap.
+    const byHash = new Map<string, CrashState[]>();
+    for (const s of ranged) byHash.set(s.hash, [...(byHash.get(s.hash) ?? []), s]);
+    for (const list of byHash.values()) {
+      for (let i = 1; i < list.length; i++) expect(list[i]!.point, label).toBeGreaterThan(list[i - 1]!.lastPoint + 1);
+    }
+    // In order of point, as before.
+    expect(ranged.map((s) => s.point)).toEqual(ranged.map((s) => s.point).sort((a, b) => a - b));
+    return ranged;
+  }
+
+  it('a barrier that applies a rename before the creation of its source name: new images, and an image that ends', async () => {
+    const sim = new Sim({ console: () => {} }).configureDisk({ record: true, files: { '/data/sub/.keep': '' } });
+    await sim.run(async (k) => {
+      await k.close(await k.open('/data/a', O_CREAT | O_WRONLY)); // #1
+      await k.close(await k.open('/data/b', O_CREAT | O_WRONLY)); // #2
+      await k.rename('/data/a', '/data/sub/c'); // #3
+      await fsyncDir(k, '/data/sub'); // #4: the rename is durable, /data's two creates are not
+    });
+    const all = expectSameAtEveryPoint(sim.diskRecording(), 'rename then fsync of its target directory');
+    const names = (s: CrashState) => [...(s.image.list('/data') ?? []), ...(s.image.list('/data/sub') ?? [])].filter((n) => n !== 'sub' && n !== '.keep').join(',');
+    // After #4 the durable rename no longer removes a name that reaches the disk later: with a
+    // prefix of /data's creates, a comes back beside c ('a,c', 'a,b,c'), so 'c' and 'b,c' end at
+    // #3. Without the create of a, c names an inode that never reached the disk and is dropped.
+    expect(all.map((s) => [s.point, s.lastPoint, names(s)])).toEqual([
+      [0, 4, ''],
+      [1, 3, 'a'],
+      [2, 3, 'a,b'],
+      [3, 3, 'c'],
+      [3, 3, 'b,c'],
+      [4, 4, 'a,c'],
+      [4, 4, 'a,b,c'],
+    ]);
+  });
+
+  it('a sync of a file no name reaches any more does not end an image', async () => {
+    const sim = new Sim({ console: () => {} }).configureDisk({ record: true, files: { '/data/f': 'old', '/data/g': '' } });
+    await sim.run(async (k) => {
+      const f = await k.open('/data/f', O_WRONLY);
+      const g = await k.open('/data/g', O_WRONLY);
+      await k.write(f, 'new'); // #1
+      await k.unlink('/data/f'); // #2
+      await fsyncDir(k, '/data'); // #3: f is gone for good
+      await k.fsync(f); // #4: its write is durable, on an inode no image shows
+      await k.write(g, 'x'); // #5
+    });
+    const rec = sim.diskRecording();
+    const row = (s: CrashState) => [s.point, s.lastPoint, s.image.readText('/data/f'), s.image.readText('/data/g')];
+    expect(expectSameAtEveryPoint(rec, 'sync of an unlinked file').map(row)).toEqual([
+      [0, 2, 'old', ''],
+      [1, 2, 'new', ''],
+      [2, 5, null, ''],
+      [5, 5, null, 'x'],
+    ]);
+    // With one outcome per point, #2 keeps only "unlink, write lost"; it must still last to the end.
+    const sampled = enumerateCrashStates(rec, { maxCombinationsPerPoint: 1 });
+    expect([...sampled].map(row)).toEqual([
+      [0, 2, 'old', ''],
+      [1, 2, 'new', ''],
+      [2, 5, null, ''],
+      [5, 5, null, 'x'],
+    ]);
+    expect(sampled.stats.sampledPoints).toBe(1);
+  });
+
+  it('matches a separate enumeration at every point, over 80 random workloads (some with EIO)', async () => {
     let extended = 0;
     let again = 0;
-    for (let seed = 1; seed <= 40; seed++) {
-      const faults = seed % 3 === 0 ? { fsyncEio: { probability: 0.3 } } : {};
-      const sim = new Sim({ seed, console: () => {} }).configureDisk({ record: true, files: { '/data/sub/.keep': '' }, faults });
-      await sim.run(randomWork(seed));
-      const rec = sim.diskRecording();
-      // Within these limits every subset of every file's pending writes is tried at every point.
-      expect(mostPendingFileOps(rec), `seed ${seed}`).toBeLessThanOrEqual(limits.maxSubsetOps);
-      const run = enumerateCrashStates(rec, limits);
-      const ranged = [...run];
-      const perPoint = enumerateCrashStates(rec, { ...limits, dedupe: 'point' });
-      const exact = [...perPoint];
-      expect(run.stats.sampledPoints + perPoint.stats.sampledPoints).toBe(0);
-      expect(exact.every((s) => s.lastPoint === s.point)).toBe(true);
-      for (let p = 0; p <= rec.ops.length; p++) {
-        const want = exact.filter((s) => s.point === p).map((s) => s.hash).sort();
-        const got = ranged.filter((s) => s.point <= p && p <= s.lastPoint).map((s) => s.hash).sort();
-        expect(got, `seed ${seed}, point ${p} (after ${rec.ops[p - 1]?.what ?? 'nothing'})`).toEqual(want);
+    for (const [name, work] of [
+      ['randomWork', randomWork],
+      ['randomHandles', randomHandles],
+    ] as const) {
+      for (let seed = 1; seed <= 40; seed++) {
+        const faults = seed % 3 === 0 ? { fsyncEio: { probability: 0.3 } } : {};
+        const sim = new Sim({ seed, console: () => {} }).configureDisk({ record: true, files: { '/data/sub/.keep': '' }, faults });
+        await sim.run(work(seed));
+        const ranged = expectSameAtEveryPoint(sim.diskRecording(), `${name} seed ${seed}`);
+        extended += ranged.filter((s) => s.lastPoint > s.point).length;
+        again += ranged.length - new Set(ranged.map((s) => s.hash)).size;
       }
-      // One state per stretch of consecutive points: two of one image never touch or overlap.
-      const byHash = new Map<string, CrashState[]>();
-      for (const s of ranged) byHash.set(s.hash, [...(byHash.get(s.hash) ?? []), s]);
-      for (const list of byHash.values()) {
-        for (let i = 1; i < list.length; i++) expect(list[i]!.point, `seed ${seed}`).toBeGreaterThan(list[i - 1]!.lastPoint + 1);
-        if (list.length > 1) again++;
-      }
-      // In order of point, as before.
-      expect(ranged.map((s) => s.point)).toEqual(ranged.map((s) => s.point).sort((a, b) => a - b));
-      extended += ranged.filter((s) => s.lastPoint > s.point).length;
     }
     // The workloads exercise what this checks: ranges longer than one point, and images that come back.
     expect(extended).toBeGreaterThan(100);
