@@ -5,6 +5,7 @@ import mdx from '@astrojs/mdx';
 import { satteri } from '@astrojs/markdown-satteri';
 import { checkExercises } from './site/markdown/check-exercises.mjs';
 import { monacoCssWithEditor } from './site/tools/monaco-css-with-editor.mjs';
+import { simosTypes } from './site/tools/simos-types.mjs';
 
 const projectRoot = fileURLToPath(new URL('.', import.meta.url)).replace(/\/$/, '');
 const lessonsDir = `${projectRoot}/lessons`;
@@ -14,7 +15,7 @@ export default defineConfig({
   publicDir: './site/public',
   output: 'static',
   trailingSlash: 'always',
-  integrations: [mdx()],
+  integrations: [mdx(), simosTypes()],
   markdown: {
     processor: satteri({ mdastPlugins: [checkExercises({ lessonsDir, projectRoot })] }),
     shikiConfig: {

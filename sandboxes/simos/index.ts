@@ -27,3 +27,11 @@ export { DiskImage, DEFAULT_DEVICES, type DeviceImage, type DeviceSpec, type Dur
 export type { DiskOptions, DiskFaults, DiskRecording, RecordedOp } from './vfs.ts';
 export { bootSim, type Survival, type RebootOptions } from './power.ts';
 export { enumerateCrashStates, CrashStates, type CrashState, type EnumerateOptions, type EnumerationStats } from './crash.ts';
+// The calls each area adds to `Sys` (interface merging in api-*.ts). Re-exporting nothing from them
+// keeps them in the generated declarations, so the editor's completion sees every call.
+export {} from './api-fd.ts';
+export {} from './api-file.ts';
+export {} from './api-lock.ts';
+export {} from './api-ipc.ts';
+export {} from './api-cgroup.ts';
+export {} from './win32/api-win32.ts';
