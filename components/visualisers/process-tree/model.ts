@@ -52,6 +52,8 @@ export interface Timeline {
   /** First and last sequence numbers and virtual times seen. */
   start: Moment;
   end: Moment;
+  /** The run used the Win32 personality (CreateProcess): no reparenting vocabulary. */
+  win32: boolean;
 }
 
 const SIGNAL_NAMES: Record<number, string> = {
@@ -78,12 +80,14 @@ export function buildTimeline(records: readonly TraceRecord[]): Timeline {
   const signals: SignalArrow[] = [];
   let start: Moment | undefined;
   let end: Moment = { seq: 0, timeMs: 0 };
+  let win32 = false;
 
   for (const r of records) {
     if (r.kind !== 'syscall' && r.kind !== 'event') continue; // other views' records (disk snapshots)
     const at: Moment = { seq: num(r.seq), timeMs: num(r.timeMs) };
     start ??= at;
     end = at;
+    if (r.kind === 'syscall' && r.call === 'CreateProcess') win32 = true;
     if (r.kind !== 'event') continue;
     const pid = num(r.pid);
     const d = (r.detail ?? {}) as Record<string, unknown>;
@@ -152,7 +156,7 @@ export function buildTimeline(records: readonly TraceRecord[]): Timeline {
     }
   }
   const processes = [...byPid.values()].sort((a, b) => a.created.seq - b.created.seq);
-  return { processes, signals, start: start ?? end, end };
+  return { processes, signals, start: start ?? end, end, win32 };
 }
 
 /** The value of a changing attribute at `seq`. */

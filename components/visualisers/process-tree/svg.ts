@@ -30,7 +30,8 @@ export function timelineSvg(timeline: Timeline, opts: { titleId: string; descId:
   if (rows.length === 0) return '';
   const span = Math.max(1, timeline.end.seq - timeline.start.seq);
   const plotW = Math.min(MAX_W - LABEL_W, Math.max(MIN_W - LABEL_W, span * STEP_W));
-  const width = LABEL_W + plotW + 20;
+  // Room on the right for the last labels ("killed by SIGKILL", "orphan → init").
+  const width = LABEL_W + plotW + 130;
   const height = rows.length * ROW_H + 46;
   const x = (seq: number) => LABEL_W + ((seq - timeline.start.seq) / span) * plotW;
   const rowOf = new Map<ProcessLife, number>();
@@ -99,9 +100,9 @@ export function timelineSvg(timeline: Timeline, opts: { titleId: string; descId:
       out.push(`<text class="pt-note" x="${x(s.seq) + 3}" y="${cy - BAR_H / 2 - 2}">setsid</text>`);
     }
     for (const o of life.orphaned) {
-      out.push(
-        `<text class="pt-orphan" x="${x(o.seq) + 3}" y="${cy + BAR_H / 2 + 10}">orphan → ${o.to === 1 ? 'init' : o.to}</text>`,
-      );
+      // Windows never reparents: a Win32 process just outlives its creator.
+      const text = timeline.win32 ? 'creator exited' : `orphan → ${o.to === 1 ? 'init' : o.to}`;
+      out.push(`<text class="pt-orphan" x="${x(o.seq) + 3}" y="${cy + BAR_H / 2 + 10}">${text}</text>`);
     }
     for (const c of life.crashes) {
       out.push(`<text class="pt-crash" x="${x(c.seq)}" y="${cy + 4}" text-anchor="middle">✕<title>${esc(c.message)}</title></text>`);
@@ -125,7 +126,10 @@ export function timelineSvg(timeline: Timeline, opts: { titleId: string; descId:
         `<line class="${kind}" x1="${sx}" y1="${fy + dir * 6}" x2="${sx}" y2="${ty - dir * (BAR_H / 2 + 1)}" marker-end="url(#pt-arrow)"><title>${esc(tip)}</title></line>`,
       );
     }
-    out.push(`<text class="pt-signame" x="${sx + 3}" y="${ty - BAR_H / 2 - 2}">${esc(s.name.replace(/^SIG/, ''))}</text>`);
+    // A signal that killed its target already reads "killed by SIGx" on the bar: no second label.
+    if (s.outcome !== 'terminated') {
+      out.push(`<text class="pt-signame" x="${sx + 3}" y="${ty - BAR_H / 2 - 2}">${esc(s.name.replace(/^SIG/, ''))}</text>`);
+    }
   }
 
   // Legend entries laid out left to right by the length of their labels (10px monospace ≈ 6px a character).

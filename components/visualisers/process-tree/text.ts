@@ -36,7 +36,13 @@ export function timelineText(timeline: Timeline): string[] {
     const sigs = signalsTo(life, timeline.signals, until);
     if (sigs.length) parts.push(`Signals received: ${sigs.join('; ')}.`);
     for (const c of life.crashes) parts.push(`At ${c.timeMs} ms its code threw an uncaught error: ${c.message}.`);
-    for (const o of life.orphaned) parts.push(`At ${o.timeMs} ms its parent ${who(o.from)} was gone and it was adopted by ${who(o.to)}.`);
+    for (const o of life.orphaned) {
+      parts.push(
+        timeline.win32
+          ? `At ${o.timeMs} ms its creator ${who(o.from)} exited; it kept running (Windows does not reparent).`
+          : `At ${o.timeMs} ms its parent ${who(o.from)} was gone and it was adopted by ${who(o.to)}.`,
+      );
+    }
     if (life.exited) {
       parts.push(`At ${life.exited.timeMs} ms it ${life.exited.status.replace(/^exited/, 'exited with code')}.`);
       parts.push(

@@ -43,8 +43,10 @@ export async function runTests(page, id, timeoutMs = 30_000) {
   const section = exerciseSection(page, id);
   await section.getByRole('button', { name: 'Run tests', exact: true }).waitFor();
   return section.evaluate(
-    (root, limitMs) =>
-      new Promise((resolve, reject) => {
+    (root, limitMs) => {
+      // Kept reachable from window until it settles: Playwright reports a promise that the page
+      // garbage-collected while it was pending ("Resulting promise was garbage collected").
+      const pending = new Promise((resolve, reject) => {
         const button = [...root.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Run tests');
         const status = root.querySelector('[role="status"]');
         if (!button || !status) return reject(new Error('Run tests button or [role=status] missing'));
@@ -68,7 +70,13 @@ export async function runTests(page, id, timeoutMs = 30_000) {
         const started = performance.now();
         button.click();
         check();
-      }),
+      });
+      const keep = (window.__pendingRuns ??= new Set());
+      keep.add(pending);
+      const release = () => keep.delete(pending);
+      pending.then(release, release);
+      return pending;
+    },
     timeoutMs,
   );
 }
