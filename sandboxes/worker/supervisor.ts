@@ -3,7 +3,7 @@
  * lives outside the worker. Shared by the browser client (Web Workers) and the Node sandbox
  * (worker threads); each passes a `spawn` that starts its kind of worker.
  *
- * - A worker is reused for the next run after a run that ended by itself, up to REUSE_RUNS runs:
+ * - A worker is reused for the next run after a run that ended by itself, up to REUSE_RUNS (100) runs:
  *   a warm worker runs a test file 5-7x faster than a fresh one (the JIT has seen sucrase, the
  *   runner and simos; measured 30-40 ms instead of 190-280 ms for wal/decode-log). Every run
  *   loads the learner's modules afresh; what can leak is a change learner code makes to shared
@@ -33,7 +33,7 @@ export interface SupervisedSandbox extends Sandbox {
 }
 
 const DEADLINE_MARGIN_MS = 250;
-const REUSE_RUNS = 25;
+const REUSE_RUNS = 100;
 
 interface ActiveRun {
   worker: WorkerHandle;
